@@ -1,0 +1,241 @@
+//! `blastradius run`: a headless run with a readable summary, JSON and CSV output.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::args::{parse_duration, parse_positive, parse_u64, split};
+use crate::blueprint::resolve;
+use crate::run::{HeadlessRun, RunConfig, Summary};
+use crate::sim::{NS_PER_S, WindowRecord, ns_to_s};
+
+/// What `--json` writes: simulated results only, so the same seed gives the same bytes.
+#[derive(Serialize)]
+struct RunReport<'a> {
+    blueprint: &'a str,
+    seed: u64,
+    rps: f64,
+    duration_s: f64,
+    events_processed: u64,
+    drained_at_s: f64,
+    windows: &'a [WindowRecord],
+    summary: &'a Summary,
+}
+
+pub(super) fn run(args: &[String]) -> Result<(), String> {
+    let (positional, flags) = split(
+        args,
+        &[
+            "--rps",
+            "--duration",
+            "--seed",
+            "--json",
+            "--csv",
+            "--window",
+            "--warmup",
+        ],
+        &["--quiet"],
+    )?;
+    let [name] = positional.as_slice() else {
+        return Err(format!(
+            "run needs exactly one BLUEPRINT (a file or built-in name), found {}",
+            positional.len()
+        ));
+    };
+    let mut blueprint = resolve(name).map_err(|e| e.to_string())?;
+    let mut config = RunConfig::new(1, 60.0);
+    let mut warmup = None;
+    let (mut json, mut csv, mut quiet) = (None, None, false);
+    for (flag, value) in flags {
+        match flag {
+            "--rps" => blueprint.set_total_rps(parse_positive(flag, value)?),
+            "--duration" => {
+                config = RunConfig {
+                    seed: config.seed,
+                    ..RunConfig::new(config.seed, parse_duration(flag, value)?)
+                }
+            }
+            "--seed" => config.seed = parse_u64(flag, value)?,
+            "--window" => {
+                config.window_ns = (parse_duration(flag, value)? * NS_PER_S as f64).round() as u64
+            }
+            "--warmup" => {
+                warmup = Some((parse_duration(flag, value)? * NS_PER_S as f64).round() as u64)
+            }
+            "--json" => json = Some(value),
+            "--csv" => csv = Some(value),
+            "--quiet" => quiet = true,
+            _ => unreachable!("split checks flag names"),
+        }
+    }
+    if let Some(w) = warmup {
+        if w >= config.duration_ns {
+            return Err("--warmup must be shorter than --duration".into());
+        }
+        config.warmup_ns = w;
+    }
+    if config.window_ns > config.duration_ns {
+        return Err("--window must not be longer than --duration".into());
+    }
+    let rps = blueprint.total_rps();
+    let mut sim = HeadlessRun::new(&blueprint, config.clone())?;
+    let wall = Instant::now();
+    let mut last_print = Instant::now();
+    let drained_at = sim.run(|t, end| {
+        if !quiet && last_print.elapsed().as_secs_f64() >= 1.0 {
+            last_print = Instant::now();
+            let elapsed = wall.elapsed().as_secs_f64();
+            eprint!(
+                "\r  simulated {:>6.0} s of {:.0} s ({:.1}x real time)   ",
+                ns_to_s(t),
+                ns_to_s(end),
+                ns_to_s(t) / elapsed
+            );
+            let _ = std::io::stderr().flush();
+        }
+    });
+    let wall_s = wall.elapsed().as_secs_f64();
+    if !quiet && wall_s >= 1.0 {
+        eprintln!();
+    }
+    let summary = sim.summary();
+    let events = sim.events_processed();
+    let report = RunReport {
+        blueprint: &blueprint.name,
+        seed: config.seed,
+        rps,
+        duration_s: ns_to_s(config.duration_ns),
+        events_processed: events,
+        drained_at_s: ns_to_s(drained_at),
+        windows: &sim.history().windows,
+        summary: &summary,
+    };
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        std::fs::write(path, text + "\n")
+            .map_err(|e| format!("--json: cannot write {path}: {e}"))?;
+    }
+    if let Some(path) = csv {
+        std::fs::write(path, csv_text(report.windows))
+            .map_err(|e| format!("--csv: cannot write {path}: {e}"))?;
+    }
+    print!("{}", summary_text(&report));
+    println!(
+        "wall time {:.2} s: {:.1}x real time, {:.2} M events/s",
+        wall_s,
+        report.duration_s / wall_s,
+        events as f64 / wall_s / 1e6
+    );
+    Ok(())
+}
+
+fn summary_text(r: &RunReport) -> String {
+    let s = r.summary;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} at {:.0} RPS for {:.0} s, seed {}",
+        r.blueprint, r.rps, r.duration_s, r.seed
+    );
+    let _ = writeln!(
+        out,
+        "steady state ({:.0}-{:.0} s): throughput {:.0}/s, errors {:.3}%, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        s.steady_from_s,
+        s.steady_until_s,
+        s.throughput,
+        s.error_rate * 100.0,
+        s.latency.p50_ms,
+        s.latency.p95_ms,
+        s.latency.p99_ms,
+        s.latency.max_ms
+    );
+    if !s.errors.is_empty() {
+        let causes: Vec<String> = s.errors.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        let _ = writeln!(out, "errors by cause: {}", causes.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "{:<16} {:>9} {:>6} {:>8} {:>8} {:>6} {:>8} {:>9} {:>9} {:>7}",
+        "node", "rate/s", "err%", "p50 ms", "p99 ms", "util", "queue", "in flight", "pool", "hit"
+    );
+    for (id, n) in &s.nodes {
+        let pool = if n.pool_size > 0 {
+            format!("{:.1}/{}", n.pool_in_use, n.pool_size)
+        } else {
+            "-".into()
+        };
+        let hit = n
+            .hit_rate
+            .map_or("-".to_string(), |h| format!("{:.1}%", h * 100.0));
+        let _ = writeln!(
+            out,
+            "{:<16} {:>9.0} {:>6.2} {:>8.2} {:>8.2} {:>5.0}% {:>8.1} {:>9.1} {:>9} {:>7}",
+            id,
+            n.arrival_rate,
+            n.error_rate * 100.0,
+            n.latency.p50_ms,
+            n.latency.p99_ms,
+            n.utilization * 100.0,
+            n.queue_depth,
+            n.in_flight,
+            pool,
+            hit
+        );
+        if let Some(lag) = n.replication_lag_ms {
+            let _ = writeln!(out, "{:<16} replication lag up to {lag:.1} ms", "");
+        }
+        if let Some(lag) = n.consumer_lag_ms {
+            let _ = writeln!(out, "{:<16} consumer lag up to {lag:.1} ms", "");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{} events; traffic stopped at {:.0} s and the last call drained at {:.2} s ({} left in flight)",
+        r.events_processed, r.duration_s, r.drained_at_s, s.in_flight_calls
+    );
+    out
+}
+
+fn csv_text(windows: &[WindowRecord]) -> String {
+    let mut out = String::from(
+        "t_s,arrivals,throughput,error_rate,p50_ms,p95_ms,p99_ms,max_ms,in_flight_calls",
+    );
+    let ids: Vec<&String> = windows
+        .first()
+        .map(|w| w.nodes.keys().collect())
+        .unwrap_or_default();
+    for id in &ids {
+        let _ = write!(
+            out,
+            ",{id}.utilization,{id}.queue_depth,{id}.in_flight,{id}.p99_ms,{id}.error_rate"
+        );
+    }
+    out.push('\n');
+    for w in windows {
+        let _ = write!(
+            out,
+            "{},{},{},{},{},{},{},{},{}",
+            w.t_s,
+            w.arrivals,
+            w.throughput,
+            w.error_rate,
+            w.latency.p50_ms,
+            w.latency.p95_ms,
+            w.latency.p99_ms,
+            w.latency.max_ms,
+            w.in_flight_calls
+        );
+        for id in &ids {
+            let n = &w.nodes[*id];
+            let _ = write!(
+                out,
+                ",{},{},{},{},{}",
+                n.utilization, n.queue_depth, n.in_flight, n.latency.p99_ms, n.error_rate
+            );
+        }
+        out.push('\n');
+    }
+    out
+}

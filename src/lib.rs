@@ -1,0 +1,31 @@
+//! Blast Radius: a system-design simulator. Blueprints (architectures) in, credible numbers
+//! out: latency percentiles, error rates by cause, queues, pools, hit rates, lag.
+//!
+//! The engine ([`sim`], [`nodes`], [`blueprint`]) runs headless under Bevy's
+//! `MinimalPlugins`; the command line ([`cli`]) drives it. Rendering and UI sit behind the
+//! `app` feature and only read the simulation.
+
+pub mod blueprint;
+pub mod cli;
+pub mod nodes;
+pub mod run;
+pub mod sim;
+
+use bevy::prelude::*;
+
+/// Everything the simulation needs, without any rendering: the plugin tests, the CLI and
+/// the app all use.
+pub struct EnginePlugin;
+
+impl Plugin for EnginePlugin {
+    fn build(&self, app: &mut App) {
+        app.add_plugins(sim::SimPlugin);
+    }
+}
+
+/// The most used items.
+pub mod prelude {
+    pub use crate::EnginePlugin;
+    pub use crate::blueprint::{Blueprint, LoadError};
+    pub use crate::sim::{ErrorCause, MetricsHistory, RequestKind, SimClock, SimRng, WindowRecord};
+}

@@ -1,0 +1,147 @@
+//! Cache (Redis-like): a hit answers fast; a miss either tells the caller (cache-aside: the
+//! caller's call plan goes to the database) or, with an `origin`, fetches from it
+//! (read-through). Writes are sets.
+
+use bevy::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{Built, Capacity, Wiring};
+use crate::any_accessors;
+use crate::sim::{Behaviour, Call, Cx, Dist, Nanos, Next, Reply, RequestKind, Sampler};
+
+/// Parameters of a cache.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheParams {
+    /// Share of reads found in the cache.
+    pub hit_ratio: f64,
+    /// Instances (shards).
+    pub replicas: u32,
+    /// Requests each instance serves at once.
+    pub concurrency: u32,
+    /// Requests that may wait; none = unbounded.
+    pub queue_capacity: Option<u32>,
+    /// Time to serve a get or a set.
+    pub work: Dist,
+    /// Read-through: on a miss the cache itself fetches from this node.
+    pub origin: Option<String>,
+}
+
+impl Default for CacheParams {
+    fn default() -> Self {
+        CacheParams {
+            hit_ratio: 0.95,
+            replicas: 1,
+            concurrency: 64,
+            queue_capacity: None,
+            work: Dist::LogNormal { p50: 0.3, p99: 1.5 },
+            origin: None,
+        }
+    }
+}
+
+/// Hit-or-miss logic shared by caches and CDNs.
+#[derive(Clone, Debug)]
+pub struct HitOrMiss {
+    /// Share of reads that hit.
+    pub hit_ratio: f64,
+    /// Where a miss is fetched from (read-through), if anywhere.
+    pub origin: Option<Entity>,
+}
+
+impl HitOrMiss {
+    /// After the lookup: hit, or miss (fetch from the origin or report the miss).
+    pub fn after_lookup(&self, cx: &mut Cx, call: &Call) -> Next {
+        if call.kind == RequestKind::Write {
+            return Next::Respond(Reply::OK);
+        }
+        if cx.rng.chance(self.hit_ratio) {
+            cx.metrics.hits += 1;
+            return Next::Respond(Reply::OK);
+        }
+        cx.metrics.misses += 1;
+        match self.origin {
+            Some(origin) => Next::Call(origin),
+            None => Next::Respond(Reply {
+                error: None,
+                miss: true,
+            }),
+        }
+    }
+}
+
+/// Checks a hit ratio.
+pub fn validate_hit_ratio(ratio: f64) -> Result<(), String> {
+    if !(0.0..=1.0).contains(&ratio) {
+        return Err(format!(
+            "a hit ratio must be between 0 and 1, found {ratio}"
+        ));
+    }
+    Ok(())
+}
+
+impl CacheParams {
+    /// Checks the values.
+    pub fn validate(&self) -> Result<(), String> {
+        validate_hit_ratio(self.hit_ratio)?;
+        self.capacity().validate()?;
+        self.work.validate()
+    }
+
+    /// Servers and queue.
+    pub fn capacity(&self) -> Capacity {
+        Capacity {
+            replicas: self.replicas,
+            concurrency: self.concurrency,
+            queue_capacity: self.queue_capacity,
+        }
+    }
+
+    /// Builds the cache.
+    pub fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
+        let origin = self
+            .origin
+            .as_deref()
+            .map(|o| wiring.edge_to(o))
+            .transpose()?;
+        let model = Cache {
+            work: self.work.sampler(),
+            lookup: HitOrMiss {
+                hit_ratio: self.hit_ratio,
+                origin,
+            },
+        };
+        Ok(Built::plain(self.capacity().station(false), model))
+    }
+}
+
+/// A cache's behaviour.
+#[derive(Clone, Debug)]
+pub struct Cache {
+    work: Sampler,
+    /// Hit ratio and origin.
+    pub lookup: HitOrMiss,
+}
+
+impl Behaviour for Cache {
+    fn kind_name(&self) -> &'static str {
+        "cache"
+    }
+
+    fn work(&mut self, cx: &mut Cx, _: &Call) -> Option<Nanos> {
+        Some(self.work.sample(cx.rng))
+    }
+
+    fn after_work(&mut self, cx: &mut Cx, call: &mut Call) -> Next {
+        self.lookup.after_lookup(cx, call)
+    }
+
+    fn after_calls(&mut self, _: &mut Cx, _: &mut Call, reply: Reply) -> Next {
+        Next::Respond(Reply {
+            miss: false,
+            ..reply
+        })
+    }
+
+    any_accessors!();
+}

@@ -1,0 +1,236 @@
+//! Traffic source: users sending requests at a rate that follows a pattern.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Built, Wiring};
+use crate::any_accessors;
+use crate::sim::{Behaviour, Call, Cx, NS_PER_S, Nanos, Next, RequestKind, Station};
+
+/// How arrivals are spaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Arrival {
+    /// Independent arrivals (exponential gaps): how many users behave.
+    #[default]
+    Poisson,
+    /// Evenly spaced.
+    Constant,
+}
+
+/// How the rate changes over time (times in seconds from the start of the run).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub enum Pattern {
+    /// The base rate throughout.
+    #[default]
+    Steady,
+    /// From the base rate to `to_rps`, linearly between `start_s` and `start_s + over_s`.
+    Ramp {
+        to_rps: f64,
+        start_s: f64,
+        over_s: f64,
+    },
+    /// The base rate times `multiplier` from `at_s` for `duration_s`.
+    Spike {
+        at_s: f64,
+        multiplier: f64,
+        duration_s: f64,
+    },
+    /// The base rate times 1 + amplitude x sin(2 pi t / period_s).
+    Wave { amplitude: f64, period_s: f64 },
+}
+
+/// Parameters of a traffic source.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientParams {
+    /// Base rate, requests per second.
+    pub rps: f64,
+    /// Spacing of arrivals.
+    pub arrival: Arrival,
+    /// Change of the rate over time.
+    pub pattern: Pattern,
+    /// Share of requests that read (the rest write).
+    pub read_ratio: f64,
+    /// Size of a successful response, in bytes.
+    pub response_bytes: u64,
+}
+
+impl Default for ClientParams {
+    fn default() -> Self {
+        ClientParams {
+            rps: 100.0,
+            arrival: Arrival::Poisson,
+            pattern: Pattern::Steady,
+            read_ratio: 0.9,
+            response_bytes: 5_000,
+        }
+    }
+}
+
+impl ClientParams {
+    /// Checks the values.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.rps.is_finite() && self.rps > 0.0) {
+            return Err(format!("rps must be a number > 0, found {}", self.rps));
+        }
+        if !(0.0..=1.0).contains(&self.read_ratio) {
+            return Err(format!(
+                "read_ratio must be between 0 and 1, found {}",
+                self.read_ratio
+            ));
+        }
+        match self.pattern {
+            Pattern::Ramp {
+                to_rps,
+                over_s,
+                start_s,
+            } if !(to_rps >= 0.0 && over_s > 0.0 && start_s >= 0.0) => {
+                Err("Ramp needs to_rps >= 0, over_s > 0 and start_s >= 0".into())
+            }
+            Pattern::Spike {
+                multiplier,
+                duration_s,
+                at_s,
+            } if !(multiplier >= 0.0 && duration_s > 0.0 && at_s >= 0.0) => {
+                Err("Spike needs multiplier >= 0, duration_s > 0 and at_s >= 0".into())
+            }
+            Pattern::Wave {
+                amplitude,
+                period_s,
+            } if !((0.0..=1.0).contains(&amplitude) && period_s > 0.0) => {
+                Err("Wave needs 0 <= amplitude <= 1 and period_s > 0".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Multiplies every rate by `factor` (the command line's `--rps`).
+    pub fn scale(&mut self, factor: f64) {
+        self.rps *= factor;
+        if let Pattern::Ramp { to_rps, .. } = &mut self.pattern {
+            *to_rps *= factor;
+        }
+    }
+
+    /// The rate at `t_s` seconds.
+    pub fn rate_at(&self, t_s: f64) -> f64 {
+        match self.pattern {
+            Pattern::Steady => self.rps,
+            Pattern::Ramp {
+                to_rps,
+                start_s,
+                over_s,
+            } => {
+                let f = ((t_s - start_s) / over_s).clamp(0.0, 1.0);
+                self.rps + (to_rps - self.rps) * f
+            }
+            Pattern::Spike {
+                at_s,
+                multiplier,
+                duration_s,
+            } => {
+                if t_s >= at_s && t_s < at_s + duration_s {
+                    self.rps * multiplier
+                } else {
+                    self.rps
+                }
+            }
+            Pattern::Wave {
+                amplitude,
+                period_s,
+            } => self.rps * (1.0 + amplitude * libm::sin(core::f64::consts::TAU * t_s / period_s)),
+        }
+    }
+
+    /// The highest rate the pattern reaches.
+    pub fn peak_rate(&self) -> f64 {
+        match self.pattern {
+            Pattern::Steady => self.rps,
+            Pattern::Ramp { to_rps, .. } => self.rps.max(to_rps),
+            Pattern::Spike { multiplier, .. } => self.rps * multiplier.max(1.0),
+            Pattern::Wave { amplitude, .. } => self.rps * (1.0 + amplitude),
+        }
+    }
+
+    /// Builds the source; it sends to its one outgoing edge.
+    pub fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
+        let target = match wiring.out_edges().as_slice() {
+            [one] => *one,
+            [] => return Err(
+                "a Client needs exactly one outgoing edge (to the node it sends to); it has none"
+                    .into(),
+            ),
+            more => {
+                return Err(format!(
+                    "a Client needs exactly one outgoing edge; it has {}",
+                    more.len()
+                ));
+            }
+        };
+        Ok(Built::plain(
+            Station::infinite(),
+            Client {
+                params: self.clone(),
+                target,
+            },
+        ))
+    }
+}
+
+/// A traffic source's behaviour.
+#[derive(Clone, Debug)]
+pub struct Client {
+    /// Its parameters.
+    pub params: ClientParams,
+    target: bevy::prelude::Entity,
+}
+
+impl Behaviour for Client {
+    fn kind_name(&self) -> &'static str {
+        "client"
+    }
+
+    fn work(&mut self, _: &mut Cx, _: &Call) -> Option<Nanos> {
+        None
+    }
+
+    fn after_work(&mut self, _: &mut Cx, _: &mut Call) -> Next {
+        Next::Call(self.target)
+    }
+
+    /// Non-homogeneous arrivals by thinning: candidates at the peak rate, each kept with
+    /// probability rate(t) / peak. With a steady rate every candidate is kept.
+    fn next_arrival_in(&mut self, cx: &mut Cx) -> Option<Nanos> {
+        let peak = self.params.peak_rate();
+        if peak <= 0.0 {
+            return None;
+        }
+        let start_s = cx.now_ns as f64 / NS_PER_S as f64;
+        let mut t_s = start_s;
+        // Give up after a simulated hour without a request (a rate of zero).
+        while t_s - start_s < 3600.0 {
+            let gap_s = match self.params.arrival {
+                Arrival::Poisson => cx.rng.exponential(1.0 / peak),
+                Arrival::Constant => 1.0 / peak,
+            };
+            t_s += gap_s;
+            if cx.rng.chance(self.params.rate_at(t_s) / peak) {
+                return Some(((t_s - start_s) * NS_PER_S as f64).round().max(1.0) as Nanos);
+            }
+        }
+        None
+    }
+
+    fn request_kind(&mut self, cx: &mut Cx) -> RequestKind {
+        if cx.rng.chance(self.params.read_ratio) {
+            RequestKind::Read
+        } else {
+            RequestKind::Write
+        }
+    }
+
+    fn response_bytes(&self) -> u64 {
+        self.params.response_bytes
+    }
+
+    any_accessors!();
+}

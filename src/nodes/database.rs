@@ -1,0 +1,156 @@
+//! SQL database (Postgres-like): a primary with a connection limit, read and write service
+//! times, and optional read replicas. Reads sent to the primary are served by a replica;
+//! every write is shipped to each replica and applied there one after another, so
+//! replication lag grows when writes come faster than a replica applies them.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Built, Wiring};
+use crate::any_accessors;
+use crate::sim::{
+    Behaviour, Call, Cx, Dist, Nanos, Next, Reply, RequestKind, Sampler, Station, ms_to_ns,
+};
+
+/// Replication settings.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReplicationParams {
+    /// Time to ship a committed write to a replica.
+    pub ship: Dist,
+    /// Time for a replica to apply one write (applied one at a time).
+    pub apply_ms: f64,
+}
+
+impl Default for ReplicationParams {
+    fn default() -> Self {
+        ReplicationParams {
+            ship: Dist::LogNormal { p50: 1.0, p99: 5.0 },
+            apply_ms: 0.2,
+        }
+    }
+}
+
+/// Parameters of a database.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseParams {
+    /// Connections the primary (and each replica) accepts; a query beyond them is refused
+    /// with `QueueFull` ("too many connections").
+    pub max_connections: u32,
+    /// Queries that execute at once (CPU cores); the other connected queries wait.
+    pub cpu_cores: u32,
+    /// Time of a read query.
+    pub read: Dist,
+    /// Time of a write query.
+    pub write: Dist,
+    /// Read replicas (reads go to them round robin; writes to the primary).
+    pub read_replicas: u32,
+    /// How writes reach the replicas.
+    pub replication: ReplicationParams,
+}
+
+impl Default for DatabaseParams {
+    fn default() -> Self {
+        DatabaseParams {
+            max_connections: 100,
+            cpu_cores: 16,
+            read: Dist::LogNormal {
+                p50: 2.0,
+                p99: 20.0,
+            },
+            write: Dist::LogNormal {
+                p50: 4.0,
+                p99: 30.0,
+            },
+            read_replicas: 0,
+            replication: ReplicationParams::default(),
+        }
+    }
+}
+
+impl DatabaseParams {
+    /// Checks the values.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.cpu_cores == 0 || self.max_connections < self.cpu_cores {
+            return Err(format!(
+                "need 1 <= cpu_cores <= max_connections, found cpu_cores {} and max_connections {}",
+                self.cpu_cores, self.max_connections
+            ));
+        }
+        if !(self.replication.apply_ms >= 0.0) {
+            return Err("replication.apply_ms must be >= 0".into());
+        }
+        self.read.validate()?;
+        self.write.validate()?;
+        self.replication.ship.validate()
+    }
+
+    fn station(&self) -> Station {
+        Station::new(self.cpu_cores, self.max_connections - self.cpu_cores, false)
+    }
+
+    /// Builds the primary (its replicas are built with [`DatabaseParams::build_replica`]).
+    pub fn build(&self, _: &dyn Wiring) -> Result<Built, String> {
+        let model = Database {
+            read: self.read.sampler(),
+            write: self.write.sampler(),
+            ship: self.replication.ship.sampler(),
+            apply_ns: ms_to_ns(self.replication.apply_ms),
+            replica_free_at_ns: vec![0; self.read_replicas as usize],
+        };
+        Ok(Built::plain(self.station(), model))
+    }
+
+    /// Builds one read replica.
+    pub fn build_replica(&self) -> Built {
+        let model = Database {
+            read: self.read.sampler(),
+            write: self.write.sampler(),
+            ship: self.replication.ship.sampler(),
+            apply_ns: 0,
+            replica_free_at_ns: Vec::new(),
+        };
+        Built::plain(self.station(), model)
+    }
+}
+
+/// A database's behaviour (primary or replica).
+#[derive(Clone, Debug)]
+pub struct Database {
+    read: Sampler,
+    write: Sampler,
+    ship: Sampler,
+    apply_ns: Nanos,
+    /// Per replica, when it finishes applying the writes shipped so far.
+    pub replica_free_at_ns: Vec<Nanos>,
+}
+
+impl Behaviour for Database {
+    fn kind_name(&self) -> &'static str {
+        "database"
+    }
+
+    fn work(&mut self, cx: &mut Cx, call: &Call) -> Option<Nanos> {
+        Some(match call.kind {
+            RequestKind::Read => self.read.sample(cx.rng),
+            RequestKind::Write => self.write.sample(cx.rng),
+        })
+    }
+
+    fn after_work(&mut self, cx: &mut Cx, call: &mut Call) -> Next {
+        if call.kind == RequestKind::Write {
+            // Each replica applies writes in commit order (Lindley's recursion for a FIFO
+            // single-server queue): done = max(arrival, previous done) + apply time.
+            let now = cx.now_ns;
+            for free_at in &mut self.replica_free_at_ns {
+                let arrival = now + self.ship.sample(cx.rng);
+                let done = arrival.max(*free_at) + self.apply_ns;
+                *free_at = done;
+                cx.metrics.replication_lag(done - now);
+            }
+        }
+        Next::Respond(Reply::OK)
+    }
+
+    any_accessors!();
+}

@@ -1,0 +1,94 @@
+//! Message queue with a pool of consumers: producers are acknowledged as soon as a message is
+//! buffered; consumers take messages in order, do their work and their own call plan. The
+//! backlog is the queue depth, the consumer lag the age of the oldest waiting message.
+
+use serde::{Deserialize, Serialize};
+
+use super::plan::{self, CallPlan, CallStep};
+use super::{Built, Wiring};
+use crate::any_accessors;
+use crate::sim::{Behaviour, Call, Cx, Dist, Nanos, Next, Reply, Sampler, Station, UNBOUNDED};
+
+/// Parameters of a message queue and its consumers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MessageQueueParams {
+    /// Messages the buffer holds; a producer sending to a full buffer gets `QueueFull`.
+    pub capacity: Option<u32>,
+    /// Consumers working in parallel.
+    pub consumers: u32,
+    /// A consumer's own work per message.
+    pub work: Dist,
+    /// What a consumer calls for each message, in order.
+    pub calls: Vec<CallStep>,
+}
+
+impl Default for MessageQueueParams {
+    fn default() -> Self {
+        MessageQueueParams {
+            capacity: Some(100_000),
+            consumers: 10,
+            work: Dist::LogNormal {
+                p50: 5.0,
+                p99: 30.0,
+            },
+            calls: Vec::new(),
+        }
+    }
+}
+
+impl MessageQueueParams {
+    /// Checks the values.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.consumers == 0 {
+            return Err("consumers must be at least 1".into());
+        }
+        self.work.validate()?;
+        plan::validate(&self.calls)
+    }
+
+    /// Builds the queue.
+    pub fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
+        let model = MessageQueue {
+            work: self.work.sampler(),
+            plan: CallPlan::resolve(&self.calls, wiring)?,
+        };
+        let station = Station::new(self.consumers, self.capacity.unwrap_or(UNBOUNDED), true);
+        Ok(Built {
+            message_queue: true,
+            ..Built::plain(station, model)
+        })
+    }
+}
+
+/// A message queue's behaviour.
+#[derive(Clone, Debug)]
+pub struct MessageQueue {
+    work: Sampler,
+    plan: CallPlan,
+}
+
+impl Behaviour for MessageQueue {
+    fn kind_name(&self) -> &'static str {
+        "message_queue"
+    }
+
+    fn work(&mut self, cx: &mut Cx, _: &Call) -> Option<Nanos> {
+        Some(self.work.sample(cx.rng))
+    }
+
+    fn after_work(&mut self, cx: &mut Cx, call: &mut Call) -> Next {
+        self.plan.next_from(0, call.kind, cx.rng, &mut call.step)
+    }
+
+    fn after_calls(&mut self, cx: &mut Cx, call: &mut Call, reply: Reply) -> Next {
+        self.plan
+            .after_step(reply, call.kind, cx.rng, &mut call.step)
+    }
+
+    fn acks_on_enqueue(&self) -> bool {
+        true
+    }
+
+    any_accessors!();
+}

@@ -1,0 +1,97 @@
+//! Application service: its own work, then calls to downstream nodes by its call plan.
+
+use serde::{Deserialize, Serialize};
+
+use super::plan::{self, CallPlan, CallStep};
+use super::{Built, Capacity, Wiring};
+use crate::any_accessors;
+use crate::sim::{Behaviour, Call, Cx, Dist, Nanos, Next, Reply, Sampler};
+
+/// Parameters of an application service.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceParams {
+    /// Instances.
+    pub replicas: u32,
+    /// Workers per instance (requests each serves at once).
+    pub concurrency: u32,
+    /// Requests that may wait for a worker (all instances together); none = unbounded.
+    pub queue_capacity: Option<u32>,
+    /// Its own CPU work per request.
+    pub work: Dist,
+    /// Whether a worker stays busy while waiting for downstream calls (thread per request).
+    pub blocking: bool,
+    /// Downstream calls after the work, in order.
+    pub calls: Vec<CallStep>,
+}
+
+impl Default for ServiceParams {
+    fn default() -> Self {
+        ServiceParams {
+            replicas: 1,
+            concurrency: 100,
+            queue_capacity: Some(1_000),
+            work: Dist::LogNormal {
+                p50: 5.0,
+                p99: 25.0,
+            },
+            blocking: true,
+            calls: Vec::new(),
+        }
+    }
+}
+
+impl ServiceParams {
+    /// Checks the values.
+    pub fn validate(&self) -> Result<(), String> {
+        self.capacity().validate()?;
+        self.work.validate()?;
+        plan::validate(&self.calls)
+    }
+
+    /// Servers and queue.
+    pub fn capacity(&self) -> Capacity {
+        Capacity {
+            replicas: self.replicas,
+            concurrency: self.concurrency,
+            queue_capacity: self.queue_capacity,
+        }
+    }
+
+    /// Builds the service, resolving its call plan.
+    pub fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
+        let model = Service {
+            work: self.work.sampler(),
+            plan: CallPlan::resolve(&self.calls, wiring)?,
+        };
+        Ok(Built::plain(self.capacity().station(self.blocking), model))
+    }
+}
+
+/// A service's behaviour.
+#[derive(Clone, Debug)]
+pub struct Service {
+    work: Sampler,
+    plan: CallPlan,
+}
+
+impl Behaviour for Service {
+    fn kind_name(&self) -> &'static str {
+        "service"
+    }
+
+    fn work(&mut self, cx: &mut Cx, _: &Call) -> Option<Nanos> {
+        Some(self.work.sample(cx.rng))
+    }
+
+    fn after_work(&mut self, cx: &mut Cx, call: &mut Call) -> Next {
+        self.plan.next_from(0, call.kind, cx.rng, &mut call.step)
+    }
+
+    fn after_calls(&mut self, cx: &mut Cx, call: &mut Call, reply: Reply) -> Next {
+        self.plan
+            .after_step(reply, call.kind, cx.rng, &mut call.step)
+    }
+
+    any_accessors!();
+}

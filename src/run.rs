@@ -1,0 +1,265 @@
+//! A headless run: a blueprint, a seed and a duration in; the metrics history and a
+//! steady-state summary out. The CLI, the tests and the benchmark all run through here, on
+//! the same engine systems the app uses.
+
+use std::collections::BTreeMap;
+
+use bevy::prelude::*;
+use serde::Serialize;
+
+use crate::EnginePlugin;
+use crate::blueprint::{Blueprint, spawn_blueprint};
+use crate::sim::{
+    Call, EventQueue, MetricsHistory, NS_PER_MS, NS_PER_S, Nanos, Percentiles, SimClock, SimRng,
+    WindowRecord, ns_to_s, run_until,
+};
+
+/// How a run is set up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunConfig {
+    /// The seed of the run's one random generator.
+    pub seed: u64,
+    /// How long traffic flows.
+    pub duration_ns: Nanos,
+    /// Length of a metrics window.
+    pub window_ns: Nanos,
+    /// Windows ending before this are warm-up, left out of the summary.
+    pub warmup_ns: Nanos,
+    /// After traffic stops, how long in-flight calls may take to drain.
+    pub drain_limit_ns: Nanos,
+}
+
+impl RunConfig {
+    /// A run of `duration_s` seconds with seed `seed`, 1 s windows and a warm-up of a tenth of
+    /// the run (at most 10 s).
+    pub fn new(seed: u64, duration_s: f64) -> Self {
+        let duration_ns = (duration_s * NS_PER_S as f64).round() as Nanos;
+        RunConfig {
+            seed,
+            duration_ns,
+            window_ns: 1000 * NS_PER_MS,
+            warmup_ns: (duration_ns / 10).min(10 * NS_PER_S),
+            drain_limit_ns: 600 * NS_PER_S,
+        }
+    }
+}
+
+/// A simulation that runs without a window.
+pub struct HeadlessRun {
+    /// The Bevy app (MinimalPlugins + the engine), with the blueprint spawned.
+    pub app: App,
+    /// Its configuration.
+    pub config: RunConfig,
+}
+
+impl HeadlessRun {
+    /// Builds the app and spawns `blueprint` (which must be valid).
+    pub fn new(blueprint: &Blueprint, config: RunConfig) -> Result<Self, String> {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, EnginePlugin));
+        let world = app.world_mut();
+        world.insert_resource(SimRng::seeded(config.seed));
+        world.insert_resource(SimClock {
+            traffic_until_ns: config.duration_ns,
+            ..default()
+        });
+        world.insert_resource(MetricsHistory::new(
+            config.window_ns,
+            config.warmup_ns,
+            config.duration_ns,
+        ));
+        spawn_blueprint(world, blueprint)?;
+        Ok(HeadlessRun { app, config })
+    }
+
+    /// Advances simulated time to `t_ns`; returns the events processed.
+    pub fn advance_to(&mut self, t_ns: Nanos) -> u64 {
+        run_until(self.app.world_mut(), t_ns)
+    }
+
+    /// Calls in flight right now.
+    pub fn in_flight(&mut self) -> usize {
+        let world = self.app.world_mut();
+        world.query::<&Call>().iter(world).count()
+    }
+
+    /// Runs the traffic for the configured duration, calling `progress` after every simulated
+    /// second, then lets in-flight calls drain. Returns the time the last call finished.
+    pub fn run(&mut self, mut progress: impl FnMut(Nanos, Nanos)) -> Nanos {
+        let end = self.config.duration_ns;
+        let mut t = 0;
+        while t < end {
+            t = (t + NS_PER_S).min(end);
+            self.advance_to(t);
+            progress(t, end);
+        }
+        // Drain: only periodic events remain once every call has finished.
+        let limit = end + self.config.drain_limit_ns;
+        while self.in_flight() > 0 && t < limit {
+            t = (t + 100 * NS_PER_MS).min(limit);
+            self.advance_to(t);
+        }
+        t
+    }
+
+    /// Events processed so far.
+    pub fn events_processed(&self) -> u64 {
+        self.app.world().resource::<EventQueue>().processed()
+    }
+
+    /// The metrics windows so far.
+    pub fn history(&self) -> &MetricsHistory {
+        self.app.world().resource::<MetricsHistory>()
+    }
+
+    /// The steady-state summary of the windows so far.
+    pub fn summary(&mut self) -> Summary {
+        let in_flight = self.in_flight() as u64;
+        Summary::of(self.history(), in_flight)
+    }
+}
+
+/// Steady-state numbers of one node.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct NodeSummary {
+    /// Kind.
+    pub kind: String,
+    /// Arrivals per second.
+    pub arrival_rate: f64,
+    /// Successful answers per second.
+    pub throughput: f64,
+    /// Errors / answers.
+    pub error_rate: f64,
+    /// Errors by cause.
+    pub errors: BTreeMap<String, u64>,
+    /// Time at the node.
+    #[serde(flatten)]
+    pub latency: Percentiles,
+    /// Mean wait for a server.
+    pub mean_wait_ms: f64,
+    /// Busy servers / servers.
+    pub utilization: f64,
+    /// Mean waiting calls.
+    pub queue_depth: f64,
+    /// Mean calls at the node.
+    pub in_flight: f64,
+    /// Mean pooled connections in use on its outgoing edges.
+    pub pool_in_use: f64,
+    /// Their pools' size.
+    pub pool_size: u32,
+    /// Mean calls waiting for a connection.
+    pub pool_waiters: f64,
+    /// Cache hit rate.
+    pub hit_rate: Option<f64>,
+    /// Largest replication lag.
+    pub replication_lag_ms: Option<f64>,
+    /// Largest consumer lag.
+    pub consumer_lag_ms: Option<f64>,
+}
+
+/// Steady-state numbers of a run (windows after the warm-up, before traffic stopped).
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Summary {
+    /// Start of the steady state, simulated seconds.
+    pub steady_from_s: f64,
+    /// End of the steady state.
+    pub steady_until_s: f64,
+    /// Requests emitted.
+    pub arrivals: u64,
+    /// Successful requests per second.
+    pub throughput: f64,
+    /// Errors / answered requests.
+    pub error_rate: f64,
+    /// Errors by cause.
+    pub errors: BTreeMap<String, u64>,
+    /// End-to-end latency.
+    #[serde(flatten)]
+    pub latency: Percentiles,
+    /// Calls still in flight when the summary was taken (0 after a drained run).
+    pub in_flight_calls: u64,
+    /// Per node.
+    pub nodes: BTreeMap<String, NodeSummary>,
+}
+
+impl Summary {
+    /// Summarises the steady-state windows of `history`.
+    pub fn of(history: &MetricsHistory, in_flight_calls: u64) -> Self {
+        let steady: Vec<&WindowRecord> = history
+            .windows
+            .iter()
+            .filter(|w| history.is_steady((w.t_s * NS_PER_S as f64).round() as Nanos))
+            .collect();
+        let n = steady.len().max(1) as f64;
+        let span_s = n * history.window_s();
+        let mut errors = BTreeMap::new();
+        let mut arrivals = 0;
+        let mut ok = 0.0;
+        for w in &steady {
+            arrivals += w.arrivals;
+            ok += w.throughput * history.window_s();
+            for (cause, count) in &w.errors {
+                *errors.entry(cause.clone()).or_insert(0) += count;
+            }
+        }
+        let error_total: u64 = errors.values().sum();
+        let mut nodes: BTreeMap<String, NodeSummary> = BTreeMap::new();
+        for w in &steady {
+            for (id, nw) in &w.nodes {
+                let s = nodes.entry(id.clone()).or_default();
+                s.kind = nw.kind.clone();
+                s.arrival_rate += nw.arrivals as f64 / span_s;
+                s.throughput += nw.throughput / n;
+                for (cause, count) in &nw.errors {
+                    *s.errors.entry(cause.clone()).or_insert(0) += count;
+                }
+                s.mean_wait_ms += nw.mean_wait_ms / n;
+                s.utilization += nw.utilization / n;
+                s.queue_depth += nw.queue_depth / n;
+                s.in_flight += nw.in_flight / n;
+                s.pool_in_use += nw.pool_in_use / n;
+                s.pool_size = nw.pool_size;
+                s.pool_waiters += nw.pool_waiters / n;
+                s.hit_rate = nw
+                    .hit_rate
+                    .map(|h| s.hit_rate.unwrap_or(0.0) + h / n)
+                    .or(s.hit_rate);
+                s.replication_lag_ms = max_opt(s.replication_lag_ms, nw.replication_lag_ms);
+                s.consumer_lag_ms = max_opt(s.consumer_lag_ms, nw.consumer_lag_ms);
+            }
+        }
+        for (id, s) in &mut nodes {
+            let errs: u64 = s.errors.values().sum();
+            let answered = s.throughput * span_s + errs as f64;
+            s.error_rate = if answered > 0.0 {
+                errs as f64 / answered
+            } else {
+                0.0
+            };
+            if let Some(h) = history.steady_nodes.get(id) {
+                s.latency = Percentiles::of(h);
+            }
+        }
+        Summary {
+            steady_from_s: ns_to_s(history.steady_from_ns),
+            steady_until_s: steady.last().map_or(0.0, |w| w.t_s),
+            arrivals,
+            throughput: ok / span_s,
+            error_rate: if ok + error_total as f64 > 0.0 {
+                error_total as f64 / (ok + error_total as f64)
+            } else {
+                0.0
+            },
+            errors,
+            latency: Percentiles::of(&history.steady_end_to_end),
+            in_flight_calls,
+            nodes,
+        }
+    }
+}
+
+fn max_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}

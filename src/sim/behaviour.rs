@@ -1,0 +1,108 @@
+//! The interface between the engine and a node kind: what a node does with a call.
+//!
+//! The engine (this module's siblings) owns time, queues, edges and bookkeeping; a node kind
+//! (in `src/nodes/`) only decides: how long its own work takes, then whether to answer or to
+//! call downstream, and what to do with the answers.
+
+use std::any::Any;
+
+use bevy::prelude::*;
+
+use super::call::{Call, Reply, RequestKind};
+use super::metrics::NodeMetrics;
+use super::rng::SimRng;
+use super::time::Nanos;
+
+/// What a behaviour may use while deciding.
+pub struct Cx<'a> {
+    /// The current simulated time.
+    pub now_ns: Nanos,
+    /// The run's random numbers.
+    pub rng: &'a mut SimRng,
+    /// The node's metrics (caches count hits, databases note replication lag).
+    pub metrics: &'a mut NodeMetrics,
+}
+
+/// What a node does next with a call.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Next {
+    /// Answer the caller.
+    Respond(Reply),
+    /// Call downstream over this edge and wait.
+    Call(Entity),
+    /// Call downstream over all these edges at once and wait for all.
+    CallAll(Vec<Entity>),
+    /// Call the backend the node's [`Router`](super::routing::Router) picks.
+    Route,
+}
+
+/// A node kind's behaviour.
+pub trait Behaviour: Send + Sync + 'static {
+    /// Short name of the kind ("service", "cache", ...).
+    fn kind_name(&self) -> &'static str;
+
+    /// Duration of the node's own work on `call`; `None` if it does none (no event needed).
+    fn work(&mut self, cx: &mut Cx, call: &Call) -> Option<Nanos>;
+
+    /// The own work is done: answer, or call downstream. May change `call.step`.
+    fn after_work(&mut self, cx: &mut Cx, call: &mut Call) -> Next;
+
+    /// All downstream calls of the current step answered (`reply` folds their answers).
+    /// May change `call.step`. By default the node passes the answer on.
+    fn after_calls(&mut self, cx: &mut Cx, call: &mut Call, reply: Reply) -> Next {
+        let _ = (cx, call);
+        Next::Respond(reply)
+    }
+
+    /// A message queue acknowledges a producer as soon as the message is buffered.
+    fn acks_on_enqueue(&self) -> bool {
+        false
+    }
+
+    /// Traffic sources: time until the next request, from now; `None` if it emits no more.
+    fn next_arrival_in(&mut self, cx: &mut Cx) -> Option<Nanos> {
+        let _ = cx;
+        None
+    }
+
+    /// Traffic sources: whether the request emitted now reads or writes.
+    fn request_kind(&mut self, cx: &mut Cx) -> RequestKind {
+        let _ = cx;
+        RequestKind::Read
+    }
+
+    /// Traffic sources: bytes of a successful response to a user.
+    fn response_bytes(&self) -> u64 {
+        0
+    }
+
+    /// The kind's parameters, for inspection.
+    fn as_any(&self) -> &dyn Any;
+
+    /// The kind's parameters, for live editing.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+/// A node's behaviour (a component on every node).
+#[derive(Component)]
+pub struct Model(pub Box<dyn Behaviour>);
+
+/// A node's identity (a component on every node).
+#[derive(Component, Clone, Debug)]
+pub struct Node {
+    /// Unique id from the blueprint.
+    pub id: String,
+    /// Kind name.
+    pub kind: &'static str,
+    /// Where the blueprint places it on the canvas.
+    pub position: Vec2,
+}
+
+/// A database primary's read replicas: reads sent to the primary go to one of these.
+#[derive(Component, Clone, Debug)]
+pub struct ReadReplicas {
+    /// Replica nodes.
+    pub replicas: Vec<Entity>,
+    /// Round-robin position.
+    pub next: u32,
+}

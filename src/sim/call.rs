@@ -1,0 +1,212 @@
+//! In-flight requests: one entity per call from a caller to a callee.
+//!
+//! A user's request is a tree of calls: the traffic source's root call, its call to the load
+//! balancer, the balancer's call to an app server, the app server's calls to the cache and the
+//! database. Each is an entity carrying its own state, so the view can draw it moving along its
+//! edge and the engine can time it out, retry it or orphan it independently.
+
+use bevy::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::time::Nanos;
+
+/// Whether a request reads or writes (caches and databases treat them differently).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum RequestKind {
+    /// A read.
+    #[default]
+    Read,
+    /// A write.
+    Write,
+}
+
+/// Why a request failed. Every failed request has exactly one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ErrorCause {
+    /// The caller's deadline passed before the response came back.
+    Timeout,
+    /// No connection could be taken from the caller's pool in time.
+    PoolExhausted,
+    /// The callee's bounded queue was full.
+    QueueFull,
+    /// The callee was down (or no healthy backend was left to route to).
+    NodeDown,
+    /// The caller's circuit breaker was open and failed the call at once.
+    CircuitOpen,
+    /// Refused by a rate limit or load shedding.
+    Rejected,
+    /// The callee answered with an error of its own (e.g. an external API's 5xx).
+    UpstreamError,
+}
+
+impl ErrorCause {
+    /// All causes, in report order.
+    pub const ALL: [ErrorCause; 7] = [
+        ErrorCause::Timeout,
+        ErrorCause::PoolExhausted,
+        ErrorCause::QueueFull,
+        ErrorCause::NodeDown,
+        ErrorCause::CircuitOpen,
+        ErrorCause::Rejected,
+        ErrorCause::UpstreamError,
+    ];
+
+    /// The name used in reports and JSON (snake_case).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCause::Timeout => "timeout",
+            ErrorCause::PoolExhausted => "pool_exhausted",
+            ErrorCause::QueueFull => "queue_full",
+            ErrorCause::NodeDown => "node_down",
+            ErrorCause::CircuitOpen => "circuit_open",
+            ErrorCause::Rejected => "rejected",
+            ErrorCause::UpstreamError => "upstream_error",
+        }
+    }
+
+    /// Index into per-cause counters.
+    #[inline]
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Whether a retry policy may send the call again after this error. A circuit breaker or
+    /// an exhausted local pool fails fast on purpose; retrying those only adds load.
+    pub fn retryable(self) -> bool {
+        !matches!(self, ErrorCause::CircuitOpen | ErrorCause::PoolExhausted)
+    }
+}
+
+/// A callee's answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reply {
+    /// The failure, if it failed.
+    pub error: Option<ErrorCause>,
+    /// A cache answered "not found" (cache-aside callers then go to the origin).
+    pub miss: bool,
+}
+
+impl Reply {
+    /// Success.
+    pub const OK: Reply = Reply {
+        error: None,
+        miss: false,
+    };
+
+    /// Failure with `cause`.
+    pub fn failed(cause: ErrorCause) -> Self {
+        Reply {
+            error: Some(cause),
+            miss: false,
+        }
+    }
+
+    /// Folds a parallel sibling's answer into this one: the first error wins.
+    pub fn merge(&mut self, other: Reply) {
+        if self.error.is_none() {
+            self.error = other.error;
+        }
+        self.miss |= other.miss;
+    }
+}
+
+/// Who waits for a call's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// A user's request, made by the traffic source it sits at; ends at that source.
+    Root,
+    /// Another call, waiting at the caller node.
+    Call(Entity),
+    /// Nobody: an asynchronous hand-off or a message being processed from a queue.
+    Detached,
+    /// The caller gave up (timeout); the callee still does the work, the answer is dropped.
+    Orphaned,
+}
+
+/// Where a call is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Waiting for a connection from the caller's pool.
+    AwaitingConnection,
+    /// Travelling over the network to the callee.
+    Sending,
+    /// In the callee's queue.
+    Queued,
+    /// The callee is doing its own work.
+    Working,
+    /// The callee waits for its own downstream calls.
+    Calling,
+    /// The answer travels back to the caller.
+    Returning,
+}
+
+/// One in-flight call (the request entity).
+#[derive(Component, Clone, Debug)]
+pub struct Call {
+    /// Who waits for the answer.
+    pub caller: Caller,
+    /// The node that made the call (the source node itself for a root call).
+    pub from: Entity,
+    /// The node doing the work.
+    pub node: Entity,
+    /// The edge travelled (none for a root call).
+    pub edge: Option<Entity>,
+    /// Read or write.
+    pub kind: RequestKind,
+    /// 0 for the first try, then 1, 2, ... for retries.
+    pub attempt: u8,
+    /// Where the call is.
+    pub phase: Phase,
+    /// When the user's request started (end-to-end latency is measured from here).
+    pub born_ns: Nanos,
+    /// When it left the caller.
+    pub sent_ns: Nanos,
+    /// When it reached the callee.
+    pub arrived_ns: Nanos,
+    /// When it is due at the next node on its way (arrival or return), for drawing.
+    pub due_ns: Nanos,
+    /// Position in the callee's call plan (its behaviour's to use).
+    pub step: u16,
+    /// Downstream calls still outstanding for the current step.
+    pub pending: u16,
+    /// The answers of the current step so far.
+    pub step_reply: Reply,
+    /// The callee's answer, once it has one.
+    pub reply: Reply,
+    /// Holds one of the callee's servers.
+    pub holds_server: bool,
+    /// Holds one of the caller's pooled connections.
+    pub holds_connection: bool,
+}
+
+impl Call {
+    /// A new call, not yet sent.
+    pub fn new(
+        caller: Caller,
+        from: Entity,
+        node: Entity,
+        edge: Option<Entity>,
+        kind: RequestKind,
+        born_ns: Nanos,
+    ) -> Self {
+        Call {
+            caller,
+            from,
+            node,
+            edge,
+            kind,
+            attempt: 0,
+            phase: Phase::Sending,
+            born_ns,
+            sent_ns: born_ns,
+            arrived_ns: born_ns,
+            due_ns: born_ns,
+            step: 0,
+            pending: 0,
+            step_reply: Reply::OK,
+            reply: Reply::OK,
+            holds_server: false,
+            holds_connection: false,
+        }
+    }
+}

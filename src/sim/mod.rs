@@ -1,0 +1,79 @@
+//! The engine: simulated time, the event queue, calls, edges, routing and metrics. It knows
+//! no particular node kind (those are in `crate::nodes`) and never touches rendering.
+
+mod behaviour;
+mod call;
+mod clock;
+mod deadline;
+mod dist;
+mod edge;
+mod engine;
+mod gauge;
+mod metrics;
+mod modifiers;
+mod queue;
+mod rng;
+mod routing;
+mod station;
+mod time;
+
+pub use behaviour::{Behaviour, Cx, Model, Next, Node, ReadReplicas};
+pub use call::{Call, Caller, ErrorCause, Phase, Reply, RequestKind};
+pub use clock::SimClock;
+pub use deadline::{Deadline, DeadlineFifo};
+pub use dist::{Dist, Sampler};
+pub use edge::{Breaker, BreakerState, CallMode, Edge, EdgeCounters, Jitter, Pool, RetryPolicy};
+pub use engine::{EngineQueries, drain_events, run_until};
+pub use gauge::Gauge;
+pub use metrics::{
+    EndToEnd, MetricsHistory, NodeMetrics, NodeWindow, Percentiles, WindowRecord, errors_by_cause,
+    latency_histogram,
+};
+pub use modifiers::Down;
+pub use queue::{Event, EventQueue};
+pub use rng::SimRng;
+pub use routing::{Balance, HealthCheck, Router};
+pub use station::{Station, UNBOUNDED};
+pub use time::{NS_PER_MS, NS_PER_S, Nanos, ms_to_ns, ns_to_ms, ns_to_s};
+
+use bevy::ecs::schedule::{LogLevel, ScheduleBuildSettings};
+use bevy::prelude::*;
+
+/// The engine's phases in `FixedUpdate`, in order.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SimSystems {
+    /// Move the horizon by one tick times the speed (or to the next event when stepping).
+    Advance,
+    /// Process every event due before the horizon.
+    Drain,
+}
+
+/// The simulation engine: resources, and the systems that advance it in `FixedUpdate`.
+pub struct SimPlugin;
+
+impl Plugin for SimPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<EventQueue>()
+            .insert_resource(SimRng::seeded(0))
+            .init_resource::<SimClock>()
+            .init_resource::<EndToEnd>()
+            .init_resource::<MetricsHistory>()
+            .init_resource::<EngineQueries>()
+            .configure_sets(
+                FixedUpdate,
+                (SimSystems::Advance, SimSystems::Drain).chain(),
+            )
+            .add_systems(
+                FixedUpdate,
+                clock::advance_horizon.in_set(SimSystems::Advance),
+            )
+            .add_systems(FixedUpdate, drain_events.in_set(SimSystems::Drain));
+        // An undefined order between two engine systems is an error, not a coin toss.
+        app.edit_schedule(FixedUpdate, |schedule| {
+            schedule.set_build_settings(ScheduleBuildSettings {
+                ambiguity_detection: LogLevel::Error,
+                ..default()
+            });
+        });
+    }
+}

@@ -1,0 +1,105 @@
+//! The event queue: exact, ordered by (time, sequence), so ties resolve in insertion order.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use bevy::prelude::*;
+
+use super::time::Nanos;
+
+/// Something that happens at an instant of simulated time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A traffic source emits its next request.
+    Generated { node: Entity },
+    /// A call reaches the node it was sent to.
+    Arrived { call: Entity },
+    /// A call's own work at its node is done.
+    WorkDone { call: Entity },
+    /// A call's response reaches its caller.
+    Replied { call: Entity },
+    /// The caller sends a failed call again.
+    Resent {
+        parent: Entity,
+        edge: Entity,
+        attempt: u8,
+    },
+    /// The earliest call deadline on an edge may have passed.
+    CallDeadline { edge: Entity },
+    /// The earliest connection-pool wait on an edge may have run out.
+    PoolDeadline { edge: Entity },
+    /// A node checks the health of the nodes it routes to.
+    HealthChecked { node: Entity },
+    /// The current metrics window ends.
+    WindowClosed,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Scheduled {
+    at: Nanos,
+    seq: u64,
+    event: Event,
+}
+
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: BinaryHeap is a max-heap and we want the earliest first.
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Pending events, earliest first; equal times come out in the order they were scheduled.
+#[derive(Resource, Default)]
+pub struct EventQueue {
+    heap: BinaryHeap<Scheduled>,
+    next_seq: u64,
+    processed: u64,
+}
+
+impl EventQueue {
+    /// Schedules `event` at `at`.
+    #[inline]
+    pub fn schedule(&mut self, at: Nanos, event: Event) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Scheduled { at, seq, event });
+    }
+
+    /// Time of the earliest pending event.
+    #[inline]
+    pub fn peek_time(&self) -> Option<Nanos> {
+        self.heap.peek().map(|s| s.at)
+    }
+
+    /// Removes the earliest event if it is due at or before `horizon`.
+    #[inline]
+    pub fn pop_due(&mut self, horizon: Nanos) -> Option<(Nanos, Event)> {
+        if self.heap.peek()?.at > horizon {
+            return None;
+        }
+        let s = self.heap.pop()?;
+        self.processed += 1;
+        Some((s.at, s.event))
+    }
+
+    /// Number of pending events.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// True when nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    /// Events processed since the start of the run.
+    pub fn processed(&self) -> u64 {
+        self.processed
+    }
+}

@@ -1,0 +1,59 @@
+//! A node's queueing station: servers (replicas x concurrency) and a bounded FIFO queue.
+
+use std::collections::VecDeque;
+
+use bevy::prelude::*;
+
+use super::gauge::Gauge;
+
+/// Capacity meaning "no limit".
+pub const UNBOUNDED: u32 = u32::MAX;
+
+/// The servers and the waiting line of a node.
+#[derive(Component, Clone, Debug)]
+pub struct Station {
+    /// Servers: replicas x concurrency (threads, connections, consumers).
+    pub servers: u32,
+    /// Longest waiting line; an arrival that finds it full fails with `QueueFull`.
+    pub capacity: u32,
+    /// Whether a call keeps its server while it waits for its own downstream calls
+    /// (a thread-per-request server does; an event-loop server does not).
+    pub blocking: bool,
+    /// Calls waiting for a server, oldest first.
+    pub queue: VecDeque<Entity>,
+    /// Busy servers over time.
+    pub busy: Gauge,
+    /// Waiting calls over time.
+    pub queued: Gauge,
+}
+
+impl Station {
+    /// A station with `servers` servers and room for `capacity` waiting calls.
+    pub fn new(servers: u32, capacity: u32, blocking: bool) -> Self {
+        Station {
+            servers,
+            capacity,
+            blocking,
+            queue: VecDeque::new(),
+            busy: Gauge::default(),
+            queued: Gauge::default(),
+        }
+    }
+
+    /// A station that never queues (a pure delay, like a traffic source).
+    pub fn infinite() -> Self {
+        Station::new(UNBOUNDED, 0, false)
+    }
+
+    /// Whether a server is free.
+    #[inline]
+    pub fn has_free_server(&self) -> bool {
+        self.busy.value() < self.servers
+    }
+
+    /// Whether the waiting line has room.
+    #[inline]
+    pub fn has_room(&self) -> bool {
+        (self.queue.len() as u64) < u64::from(self.capacity)
+    }
+}
