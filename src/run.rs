@@ -99,6 +99,9 @@ impl HeadlessRun {
             t = (t + 100 * NS_PER_MS).min(limit);
             self.advance_to(t);
         }
+        // Close the window the drain ended in, so every answer is in some window.
+        let window = self.config.window_ns;
+        self.advance_to(t.div_ceil(window) * window);
         t
     }
 
@@ -135,7 +138,9 @@ pub struct NodeSummary {
     /// Time at the node.
     #[serde(flatten)]
     pub latency: Percentiles,
-    /// Mean wait for a server.
+    /// Calls a server took.
+    pub started: u64,
+    /// Mean wait for a server (over calls).
     pub mean_wait_ms: f64,
     /// Busy servers / servers.
     pub utilization: f64,
@@ -212,7 +217,11 @@ impl Summary {
                 for (cause, count) in &nw.errors {
                     *s.errors.entry(cause.clone()).or_insert(0) += count;
                 }
-                s.mean_wait_ms += nw.mean_wait_ms / n;
+                // Weighted by count, so the mean is over calls, not over windows.
+                s.mean_wait_ms += nw.mean_wait_ms * nw.started as f64;
+                s.started += nw.started;
+                s.latency.mean_ms += nw.latency.mean_ms
+                    * (nw.throughput * history.window_s() + nw.errors.values().sum::<u64>() as f64);
                 s.utilization += nw.utilization / n;
                 s.queue_depth += nw.queue_depth / n;
                 s.in_flight += nw.in_flight / n;
@@ -235,8 +244,13 @@ impl Summary {
             } else {
                 0.0
             };
+            s.mean_wait_ms /= s.started.max(1) as f64;
+            let mean_ms = s.latency.mean_ms / answered.max(1.0);
             if let Some(h) = history.steady_nodes.get(id) {
-                s.latency = Percentiles::of(h);
+                s.latency = Percentiles {
+                    mean_ms,
+                    ..Percentiles::of(h)
+                };
             }
         }
         Summary {

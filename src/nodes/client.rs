@@ -18,6 +18,7 @@ pub enum Arrival {
 
 /// How the rate changes over time (times in seconds from the start of the run).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub enum Pattern {
     /// The base rate throughout.
     #[default]

@@ -31,6 +31,7 @@ impl When {
 
 /// One step of a call plan, as written in a blueprint.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum CallStep {
     /// Call one node and wait.
     Call {

@@ -10,6 +10,7 @@ const Z_P99: f64 = 2.326_347_874_040_841;
 
 /// A distribution of durations, in milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Dist {
     /// Always the same duration.
     Constant(f64),

@@ -820,6 +820,7 @@ impl Engine<'_> {
                     },
                     ..Percentiles::of(&m.latency)
                 },
+                started: m.started,
                 mean_wait_ms: if m.started > 0 {
                     m.wait_sum_ns / m.started as f64 / 1e6
                 } else {

@@ -207,6 +207,8 @@ pub struct NodeWindow {
     /// Time at the node (arrival to answer).
     #[serde(flatten)]
     pub latency: Percentiles,
+    /// Calls a server took in the window.
+    pub started: u64,
     /// Mean wait in the queue before a server took the call.
     pub mean_wait_ms: f64,
     /// Busy servers / servers, time-averaged.

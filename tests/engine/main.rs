@@ -1,1 +1,8 @@
-//! x
+//! The engine's integration tests: one binary, one module per topic.
+
+mod blueprints;
+mod conservation;
+mod determinism;
+mod policies;
+mod queueing;
+mod support;

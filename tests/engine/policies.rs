@@ -1,0 +1,99 @@
+//! Edge and node policies against hand calculations: retries, timeouts, pools, health checks.
+
+use blastradius::sim::Down;
+
+use crate::support::{assert_close, blueprint, summary};
+
+#[test]
+fn retries_multiply_success_probability() {
+    // An API failing 50% of calls independently; 2 retries: P(all 3 fail) = 0.125.
+    let bp = blueprint(
+        r#"Blueprint(name: "retry", nodes: [
+            (id: "src", kind: Client(rps: 2000)),
+            (id: "api", kind: ExternalApi(latency: Constant(5.0), error_rate: 0.5)),
+        ], edges: [(from: "src", to: "api", retries: (count: 2, backoff_ms: 1, jitter: Full))])"#,
+    );
+    let s = summary(&bp, 3, 100.0);
+    assert_close("error rate after 2 retries", s.error_rate, 0.125, 0.03);
+    assert_eq!(s.errors.keys().collect::<Vec<_>>(), ["upstream_error"]);
+}
+
+#[test]
+fn a_slow_callee_times_out_and_keeps_working() {
+    // Work takes 50 ms, the caller waits 20 ms: every request times out at 20 ms, while
+    // the callee still serves each one for its full 50 ms.
+    let bp = blueprint(
+        r#"Blueprint(name: "timeout", nodes: [
+            (id: "src", kind: Client(rps: 100)),
+            (id: "slow", kind: Service(concurrency: 1000, work: Constant(50.0))),
+        ], edges: [(from: "src", to: "slow", latency: Constant(0.0), timeout_ms: 20)])"#,
+    );
+    let s = summary(&bp, 4, 30.0);
+    assert_eq!(s.error_rate, 1.0);
+    assert!(s.errors.contains_key("timeout"));
+    assert_close("time to a timeout", s.latency.p50_ms, 20.0, 0.01);
+    assert_close(
+        "callee busy for the whole work",
+        s.nodes["slow"].latency.p50_ms,
+        50.0,
+        0.01,
+    );
+}
+
+#[test]
+fn an_exhausted_pool_fails_fast_while_the_callee_stays_idle() {
+    // 1 connection, 10 ms per query, 200 queries/s offered (2 Erlangs on 1 connection), no
+    // waiting: about half the calls find the connection taken. The database itself is busy
+    // at most 1 of its 16 cores: pool errors while it idles.
+    let bp = blueprint(
+        r#"Blueprint(name: "pool", nodes: [
+            (id: "src", kind: Client(rps: 200)),
+            (id: "db", kind: Database(read: Constant(10.0), write: Constant(10.0))),
+        ], edges: [(from: "src", to: "db", latency: Constant(0.0), pool: (size: 1, acquire_timeout_ms: 0))])"#,
+    );
+    let s = summary(&bp, 5, 200.0);
+    // Erlang B with 1 server and a = 2: blocking = a / (1 + a) = 2/3.
+    assert_close("pool blocking (Erlang B)", s.error_rate, 2.0 / 3.0, 0.03);
+    assert_eq!(s.errors.keys().collect::<Vec<_>>(), ["pool_exhausted"]);
+    assert!(
+        s.nodes["db"].utilization < 0.05,
+        "db utilization {}",
+        s.nodes["db"].utilization
+    );
+}
+
+#[test]
+fn a_dead_backend_is_noticed_after_the_health_checks() {
+    let bp = blueprint(
+        r#"Blueprint(name: "lb", nodes: [
+            (id: "src", kind: Client(rps: 1000)),
+            (id: "lb", kind: LoadBalancer(algorithm: RoundRobin,
+                health_check: (interval_ms: 1000, unhealthy_after: 2, healthy_after: 2))),
+            (id: "a", kind: Service(work: Constant(1.0))),
+            (id: "b", kind: Service(work: Constant(1.0))),
+        ], edges: [(from: "src", to: "lb"), (from: "lb", to: "a"), (from: "lb", to: "b")])"#,
+    );
+    let mut sim =
+        blastradius::run::HeadlessRun::new(&bp, blastradius::run::RunConfig::new(6, 12.0)).unwrap();
+    sim.advance_to(5_000_000_000 + 500_000_000);
+    let b = sim
+        .app
+        .world()
+        .resource::<blastradius::blueprint::Spawned>()
+        .nodes["b"];
+    sim.app.world_mut().entity_mut(b).insert(Down);
+    sim.run(|_, _| {});
+    let w = &sim.history().windows;
+    // Killed at 5.5 s; checks at 6 s and 7 s fail, so from 7 s on b gets no traffic.
+    let errors = |i: usize| w[i].errors.get("node_down").copied().unwrap_or(0);
+    assert_eq!(errors(4), 0, "errors before the failure");
+    assert!(
+        errors(5) > 200 && errors(6) > 400,
+        "half the traffic fails until detection: {} {}",
+        errors(5),
+        errors(6)
+    );
+    assert!(errors(7) < 10, "errors after detection: {}", errors(7));
+    assert_eq!(w[8].nodes["b"].arrivals, 0);
+    assert!(w[8].nodes["a"].arrivals > 900);
+}
