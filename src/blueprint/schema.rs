@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::LoadError;
 use crate::nodes::{NodeKind, Wiring};
-use crate::sim::{Breaker, CallMode, Dist, Jitter, Pool, RetryPolicy, ms_to_ns};
+use crate::sim::{Breaker, CallMode, Dist, Jitter, Pool, RetryPolicy, ms_to_ns, positive};
 
 /// An architecture: nodes, the edges between them, and what to try with it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -172,7 +172,7 @@ impl EdgeSpec {
         self.latency
             .validate()
             .map_err(|e| format!("latency: {e}"))?;
-        if self.timeout_ms.is_some_and(|t| !(t > 0.0)) {
+        if self.timeout_ms.is_some_and(|t| !positive(t)) {
             return Err("timeout_ms must be > 0".into());
         }
         if let Some(r) = self.retries

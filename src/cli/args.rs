@@ -46,12 +46,15 @@ pub fn parse_u64(flag: &str, value: &str) -> Result<u64, String> {
         .map_err(|_| format!("{flag}: expected a whole number >= 0, found \"{value}\""))
 }
 
+/// Positional arguments and (flag, value) pairs.
+type Split<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>);
+
 /// Splits arguments into positional ones and `--flag value` pairs, checking flag names.
 pub fn split<'a>(
     args: &'a [String],
     flags_with_value: &[&str],
     switches: &[&str],
-) -> Result<(Vec<&'a str>, Vec<(&'a str, &'a str)>), String> {
+) -> Result<Split<'a>, String> {
     let mut positional = Vec::new();
     let mut flags = Vec::new();
     let mut i = 0;

@@ -77,7 +77,7 @@ impl DatabaseParams {
                 self.cpu_cores, self.max_connections
             ));
         }
-        if !(self.replication.apply_ms >= 0.0) {
+        if self.replication.apply_ms.is_nan() || self.replication.apply_ms < 0.0 {
             return Err("replication.apply_ms must be >= 0".into());
         }
         self.read.validate()?;

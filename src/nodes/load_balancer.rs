@@ -61,7 +61,7 @@ impl LoadBalancerParams {
     /// Checks the values.
     pub fn validate(&self) -> Result<(), String> {
         if let Some(h) = &self.health_check
-            && !(h.interval_ms > 0.0)
+            && !crate::sim::positive(h.interval_ms)
         {
             return Err("health_check.interval_ms must be > 0".into());
         }

@@ -413,7 +413,6 @@ impl Engine<'_> {
                 && !breaker.allow(now)
             {
                 edge.counters.short_circuited += 1;
-                drop(edge);
                 return self.child_done(
                     parent,
                     edge_e,
@@ -658,10 +657,7 @@ impl Engine<'_> {
         if !edge!(self, edge_e).deadlines.take_wake(now) {
             return;
         }
-        loop {
-            let Some(front) = edge!(self, edge_e).deadlines.front() else {
-                break;
-            };
+        while let Some(front) = edge!(self, edge_e).deadlines.front() {
             let waiting = self
                 .qs
                 .calls

@@ -34,7 +34,7 @@ pub use queue::{Event, EventQueue};
 pub use rng::SimRng;
 pub use routing::{Balance, HealthCheck, Router};
 pub use station::{Station, UNBOUNDED};
-pub use time::{NS_PER_MS, NS_PER_S, Nanos, ms_to_ns, ns_to_ms, ns_to_s};
+pub use time::{NS_PER_MS, NS_PER_S, Nanos, ms_to_ns, ns_to_ms, ns_to_s, positive};
 
 use bevy::ecs::schedule::{LogLevel, ScheduleBuildSettings};
 use bevy::prelude::*;

@@ -26,3 +26,8 @@ pub fn ns_to_ms(ns: Nanos) -> f64 {
 pub fn ns_to_s(ns: Nanos) -> f64 {
     ns as f64 / NS_PER_S as f64
 }
+
+/// True for a number > 0 (false for NaN, unlike `!(x <= 0.0)`).
+pub fn positive(x: f64) -> bool {
+    x > 0.0
+}
