@@ -105,6 +105,7 @@ impl CacheParams {
             .map(|o| wiring.edge_to(o))
             .transpose()?;
         let model = Cache {
+            kind: "cache",
             work: self.work.sampler(),
             lookup: HitOrMiss {
                 hit_ratio: self.hit_ratio,
@@ -115,17 +116,20 @@ impl CacheParams {
     }
 }
 
-/// A cache's behaviour.
+/// A cache's (or a CDN's) behaviour: look up, then answer or fetch from the origin.
 #[derive(Clone, Debug)]
 pub struct Cache {
-    work: Sampler,
+    /// "cache" or "cdn".
+    pub kind: &'static str,
+    /// Time of a lookup.
+    pub work: Sampler,
     /// Hit ratio and origin.
     pub lookup: HitOrMiss,
 }
 
 impl Behaviour for Cache {
     fn kind_name(&self) -> &'static str {
-        "cache"
+        self.kind
     }
 
     fn work(&mut self, cx: &mut Cx, _: &Call) -> Option<Nanos> {

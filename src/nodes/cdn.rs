@@ -1,11 +1,11 @@
-//! CDN: edge locations answer hits; misses go to the origin.
+//! CDN: edge locations answer hits; misses go to the origin (a read-through cache with
+//! unlimited capacity).
 
 use serde::{Deserialize, Serialize};
 
-use super::cache::{HitOrMiss, validate_hit_ratio};
+use super::cache::{Cache, HitOrMiss, validate_hit_ratio};
 use super::{Built, Wiring};
-use crate::any_accessors;
-use crate::sim::{Behaviour, Call, Cx, Dist, Nanos, Next, Reply, Sampler, Station, UNBOUNDED};
+use crate::sim::{Dist, Station, UNBOUNDED};
 
 /// Parameters of a CDN.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -50,41 +50,11 @@ impl CdnParams {
         };
         Ok(Built::plain(
             Station::new(UNBOUNDED, UNBOUNDED, false),
-            Cdn {
+            Cache {
+                kind: "cdn",
                 work: self.work.sampler(),
                 lookup,
             },
         ))
     }
-}
-
-/// A CDN's behaviour.
-#[derive(Clone, Debug)]
-pub struct Cdn {
-    work: Sampler,
-    /// Hit ratio and origin.
-    pub lookup: HitOrMiss,
-}
-
-impl Behaviour for Cdn {
-    fn kind_name(&self) -> &'static str {
-        "cdn"
-    }
-
-    fn work(&mut self, cx: &mut Cx, _: &Call) -> Option<Nanos> {
-        Some(self.work.sample(cx.rng))
-    }
-
-    fn after_work(&mut self, cx: &mut Cx, call: &mut Call) -> Next {
-        self.lookup.after_lookup(cx, call)
-    }
-
-    fn after_calls(&mut self, _: &mut Cx, _: &mut Call, reply: Reply) -> Next {
-        Next::Respond(Reply {
-            miss: false,
-            ..reply
-        })
-    }
-
-    any_accessors!();
 }

@@ -44,7 +44,10 @@ impl ExternalApiParams {
                 self.error_rate
             ));
         }
-        if self.rate_limit_rps.is_some_and(|r| !crate::sim::positive(r)) {
+        if self
+            .rate_limit_rps
+            .is_some_and(|r| !crate::sim::positive(r))
+        {
             return Err("rate_limit_rps must be > 0".into());
         }
         self.latency.validate()

@@ -5,9 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::plan::{self, CallPlan, CallStep};
+use super::service::Service;
 use super::{Built, Wiring};
-use crate::any_accessors;
-use crate::sim::{Behaviour, Call, Cx, Dist, Nanos, Next, Reply, Sampler, Station, UNBOUNDED};
+use crate::sim::{Dist, Station, UNBOUNDED};
 
 /// Parameters of a message queue and its consumers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,9 +49,11 @@ impl MessageQueueParams {
 
     /// Builds the queue.
     pub fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
-        let model = MessageQueue {
+        let model = Service {
+            kind: "message_queue",
             work: self.work.sampler(),
             plan: CallPlan::resolve(&self.calls, wiring)?,
+            acks_on_enqueue: true,
         };
         let station = Station::new(self.consumers, self.capacity.unwrap_or(UNBOUNDED), true);
         Ok(Built {
@@ -59,36 +61,4 @@ impl MessageQueueParams {
             ..Built::plain(station, model)
         })
     }
-}
-
-/// A message queue's behaviour.
-#[derive(Clone, Debug)]
-pub struct MessageQueue {
-    work: Sampler,
-    plan: CallPlan,
-}
-
-impl Behaviour for MessageQueue {
-    fn kind_name(&self) -> &'static str {
-        "message_queue"
-    }
-
-    fn work(&mut self, cx: &mut Cx, _: &Call) -> Option<Nanos> {
-        Some(self.work.sample(cx.rng))
-    }
-
-    fn after_work(&mut self, cx: &mut Cx, call: &mut Call) -> Next {
-        self.plan.next_from(0, call.kind, cx.rng, &mut call.step)
-    }
-
-    fn after_calls(&mut self, cx: &mut Cx, call: &mut Call, reply: Reply) -> Next {
-        self.plan
-            .after_step(reply, call.kind, cx.rng, &mut call.step)
-    }
-
-    fn acks_on_enqueue(&self) -> bool {
-        true
-    }
-
-    any_accessors!();
 }

@@ -61,23 +61,35 @@ impl ServiceParams {
     /// Builds the service, resolving its call plan.
     pub fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
         let model = Service {
+            kind: "service",
             work: self.work.sampler(),
             plan: CallPlan::resolve(&self.calls, wiring)?,
+            acks_on_enqueue: false,
         };
         Ok(Built::plain(self.capacity().station(self.blocking), model))
     }
 }
 
-/// A service's behaviour.
+/// A service's (or a message queue consumer's) behaviour: own work, then the call plan.
 #[derive(Clone, Debug)]
 pub struct Service {
-    work: Sampler,
-    plan: CallPlan,
+    /// "service" or "message_queue".
+    pub kind: &'static str,
+    /// Own work per call.
+    pub work: Sampler,
+    /// Downstream calls.
+    pub plan: CallPlan,
+    /// Message queues acknowledge the producer once the message is buffered.
+    pub acks_on_enqueue: bool,
 }
 
 impl Behaviour for Service {
     fn kind_name(&self) -> &'static str {
-        "service"
+        self.kind
+    }
+
+    fn acks_on_enqueue(&self) -> bool {
+        self.acks_on_enqueue
     }
 
     fn work(&mut self, cx: &mut Cx, _: &Call) -> Option<Nanos> {

@@ -18,7 +18,7 @@ pub struct SimClock {
     pub speed: f64,
     /// Whether time stands still.
     pub paused: bool,
-    /// Process exactly the next event on the next tick, even while paused.
+    /// On the next tick, process the events of the next instant only, even while paused.
     pub step_requested: bool,
     /// Whether the run's first events are scheduled.
     pub started: bool,

@@ -1,6 +1,7 @@
 //! The engine's integration tests: one binary, one module per topic.
 
 mod blueprints;
+mod clock;
 mod conservation;
 mod determinism;
 mod policies;

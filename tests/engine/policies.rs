@@ -97,3 +97,57 @@ fn a_dead_backend_is_noticed_after_the_health_checks() {
     assert_eq!(w[8].nodes["b"].arrivals, 0);
     assert!(w[8].nodes["a"].arrivals > 900);
 }
+
+#[test]
+fn a_queue_fed_faster_than_its_consumers_builds_backlog_and_lag() {
+    // 1000 messages/s in, 5 consumers x 100 messages/s out: the backlog grows by 500/s and
+    // the oldest waiting message ages about half a second per second; producers never wait.
+    let bp = blueprint(
+        r#"Blueprint(name: "mq", nodes: [
+            (id: "src", kind: Client(rps: 1000)),
+            (id: "mq", kind: MessageQueue(consumers: 5, capacity: None, work: Constant(10.0))),
+        ], edges: [(from: "src", to: "mq", latency: Constant(0.0))])"#,
+    );
+    let mut sim =
+        blastradius::run::HeadlessRun::new(&bp, blastradius::run::RunConfig::new(8, 20.0)).unwrap();
+    sim.advance_to(10_000_000_000);
+    let w = &sim.history().windows[9];
+    let mq = &w.nodes["mq"];
+    assert_eq!(w.error_rate, 0.0);
+    assert!(
+        w.latency.p99_ms < 0.01,
+        "producers are acknowledged at once: {} ms",
+        w.latency.p99_ms
+    );
+    // Backlog at 10 s: about 500 x 10 = 5000 (mean over the last second: ~4750).
+    assert_close("backlog", mq.queue_depth, 4750.0, 0.05);
+    // The head message arrived at time a with everything before it consumed by now, 500 t:
+    // 1000 a = 500 t, so a = t / 2 and it has waited t / 2 = 5 s.
+    assert_close("consumer lag", mq.consumer_lag_ms.unwrap(), 5000.0, 0.05);
+    assert_close("consumer utilization", mq.utilization, 1.0, 0.001);
+}
+
+#[test]
+fn replicas_take_the_reads_and_lag_grows_when_they_cannot_keep_up() {
+    // 100 writes/s, evenly spaced, each taking a replica 20 ms to apply: 2 s of work per
+    // second, so after t seconds the write committed at t is applied at 2t: lag = t.
+    let bp = blueprint(
+        r#"Blueprint(name: "replicas", nodes: [
+            (id: "writers", kind: Client(rps: 100, arrival: Constant, read_ratio: 0.0)),
+            (id: "readers", kind: Client(rps: 900, read_ratio: 1.0)),
+            (id: "db", kind: Database(read_replicas: 2, replication: (ship: Constant(1.0), apply_ms: 20.0))),
+        ], edges: [(from: "writers", to: "db"), (from: "readers", to: "db")])"#,
+    );
+    let mut sim =
+        blastradius::run::HeadlessRun::new(&bp, blastradius::run::RunConfig::new(10, 30.0))
+            .unwrap();
+    sim.advance_to(20_000_000_000);
+    let w = &sim.history().windows;
+    let lag = |i: usize| w[i].nodes["db"].replication_lag_ms.unwrap();
+    assert_close("lag after 10 s", lag(9), 10_000.0, 0.01);
+    assert_close("lag after 20 s", lag(19), 20_000.0, 0.01);
+    let arrivals = |id: &str| w[19].nodes[id].arrivals as f64;
+    assert_close("writes at the primary", arrivals("db"), 100.0, 0.3);
+    assert_close("reads at replica 1", arrivals("db-replica-1"), 450.0, 0.15);
+    assert_close("reads at replica 2", arrivals("db-replica-2"), 450.0, 0.15);
+}
