@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::error::LoadError;
 use crate::nodes::{NodeKind, Wiring};
-use crate::sim::{Breaker, CallMode, Dist, Jitter, Pool, RetryPolicy, ms_to_ns, positive};
+use crate::sim::{
+    Breaker, CallMode, Dist, EdgeId, Jitter, NodeId, Pool, RetryPolicy, ms_to_ns, positive,
+};
 
 /// An architecture: nodes, the edges between them, and what to try with it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -144,7 +146,7 @@ fn default_latency() -> Dist {
 
 impl EdgeSpec {
     /// The edge's engine component between two spawned nodes.
-    pub fn component(&self, from: Entity, to: Entity) -> crate::sim::Edge {
+    pub fn component(&self, from: NodeId, to: NodeId) -> crate::sim::Edge {
         let mut edge = crate::sim::Edge::new(from, to, self.latency.sampler());
         edge.mode = self.mode;
         edge.timeout_ns = self.timeout_ms.map(ms_to_ns);
@@ -203,10 +205,10 @@ struct NameWiring<'a> {
 }
 
 impl Wiring for NameWiring<'_> {
-    fn edge_to(&self, target: &str) -> Result<Entity, String> {
+    fn edge_to(&self, target: &str) -> Result<EdgeId, String> {
         let outs = self.edges.get(self.from).map(Vec::as_slice).unwrap_or(&[]);
         if outs.contains(&target) {
-            Ok(Entity::PLACEHOLDER)
+            Ok(EdgeId::PLACEHOLDER)
         } else {
             Err(format!(
                 "it refers to \"{target}\" but there is no edge from \"{}\" to \"{target}\" (its edges go to: {})",
@@ -220,10 +222,10 @@ impl Wiring for NameWiring<'_> {
         }
     }
 
-    fn out_edges(&self) -> Vec<Entity> {
+    fn out_edges(&self) -> Vec<EdgeId> {
         self.edges
             .get(self.from)
-            .map_or(Vec::new(), |v| vec![Entity::PLACEHOLDER; v.len()])
+            .map_or(Vec::new(), |v| vec![EdgeId::PLACEHOLDER; v.len()])
     }
 }
 

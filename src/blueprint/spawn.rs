@@ -7,7 +7,7 @@ use bevy::prelude::*;
 
 use super::schema::Blueprint;
 use crate::nodes::{NodeKind, Wiring};
-use crate::sim::{Node, NodeMetrics, ReadReplicas};
+use crate::sim::{EdgeId, Model, Node, NodeId, NodeMetrics, ReadReplicas, Topology};
 
 /// The entities a blueprint became.
 #[derive(Resource, Clone, Debug, Default)]
@@ -20,46 +20,83 @@ pub struct Spawned {
 
 struct WorldWiring<'a> {
     from: &'a str,
-    edges: &'a BTreeMap<(String, String), Entity>,
-    outs: Vec<Entity>,
+    edges: &'a BTreeMap<(String, String), EdgeId>,
+    outs: Vec<EdgeId>,
 }
 
 impl Wiring for WorldWiring<'_> {
-    fn edge_to(&self, target: &str) -> Result<Entity, String> {
+    fn edge_to(&self, target: &str) -> Result<EdgeId, String> {
         self.edges
             .get(&(self.from.to_string(), target.to_string()))
             .copied()
             .ok_or_else(|| format!("no edge from \"{}\" to \"{target}\"", self.from))
     }
 
-    fn out_edges(&self) -> Vec<Entity> {
+    fn out_edges(&self) -> Vec<EdgeId> {
         self.outs.clone()
     }
 }
 
 /// Spawns `blueprint` (which must have passed validation) and returns its entities; also
-/// stored as the [`Spawned`] resource.
+/// stored as the [`Spawned`] and [`Topology`] resources.
 pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawned, String> {
     let layout = auto_layout(blueprint);
     let mut spawned = Spawned::default();
+    let mut topology = Topology::default();
+    let mut ids: BTreeMap<String, NodeId> = BTreeMap::new();
+    let mut spawn_node = |world: &mut World, id: String, kind: &'static str, position: Vec2| {
+        let node_id = NodeId(topology.nodes.len() as u32);
+        let entity = world
+            .spawn((
+                Node {
+                    id: id.clone(),
+                    kind,
+                    position,
+                },
+                node_id,
+            ))
+            .id();
+        topology.nodes.push(entity);
+        spawned.nodes.insert(id.clone(), entity);
+        ids.insert(id, node_id);
+        node_id
+    };
     for spec in &blueprint.nodes {
         let position = spec
             .position
             .map_or(layout[&spec.id], |(x, y)| Vec2::new(x, y));
-        let entity = world
-            .spawn(Node {
-                id: spec.id.clone(),
-                kind: spec.kind.name(),
-                position,
-            })
-            .id();
-        spawned.nodes.insert(spec.id.clone(), entity);
+        spawn_node(world, spec.id.clone(), spec.kind.name(), position);
+    }
+    // Read replicas become nodes of their own, below their primary.
+    let mut replicas_of: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
+    for spec in &blueprint.nodes {
+        if let NodeKind::Database(db) = &spec.kind {
+            let base = spec
+                .position
+                .map_or(layout[&spec.id], |(x, y)| Vec2::new(x, y));
+            for k in 1..=db.read_replicas {
+                let position = base + Vec2::new(0.0, -90.0 * k as f32);
+                let replica = spawn_node(
+                    world,
+                    format!("{}-replica-{k}", spec.id),
+                    "database",
+                    position,
+                );
+                replicas_of
+                    .entry(spec.id.clone())
+                    .or_default()
+                    .push(replica);
+            }
+        }
     }
     let mut by_pair = BTreeMap::new();
     for spec in &blueprint.edges {
-        let (from, to) = (spawned.nodes[&spec.from], spawned.nodes[&spec.to]);
-        let entity = world.spawn(spec.component(from, to)).id();
-        by_pair.insert((spec.from.clone(), spec.to.clone()), entity);
+        let edge_id = EdgeId(topology.edges.len() as u32);
+        let entity = world
+            .spawn((spec.component(ids[&spec.from], ids[&spec.to]), edge_id))
+            .id();
+        by_pair.insert((spec.from.clone(), spec.to.clone()), edge_id);
+        topology.edges.push(entity);
         spawned.edges.push(entity);
     }
     for spec in &blueprint.nodes {
@@ -78,45 +115,32 @@ pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawn
             .kind
             .build(&wiring)
             .map_err(|e| format!("node \"{}\": {e}", spec.id))?;
-        let entity = spawned.nodes[&spec.id];
         let metrics = NodeMetrics {
             is_message_queue: built.message_queue,
             ..default()
         };
-        let mut node = world.entity_mut(entity);
-        node.insert((built.station, crate::sim::Model(built.model), metrics));
+        let mut node = world.entity_mut(spawned.nodes[&spec.id]);
+        node.insert((built.station, Model(built.model), metrics));
         if let Some(router) = built.router {
             node.insert(router);
         }
-        if let NodeKind::Database(db) = &spec.kind
-            && db.read_replicas > 0
-        {
-            let base = world.get::<Node>(entity).expect("just spawned").position;
-            let mut replicas = Vec::new();
-            for k in 1..=db.read_replicas {
-                let id = format!("{}-replica-{k}", spec.id);
+        if let (NodeKind::Database(db), Some(replicas)) = (&spec.kind, replicas_of.get(&spec.id)) {
+            node.insert(ReadReplicas {
+                replicas: replicas.clone(),
+                next: 0,
+            });
+            for &replica in replicas {
                 let built = db.build_replica();
-                let position = base + Vec2::new(0.0, -90.0 * k as f32);
-                let replica = world
-                    .spawn((
-                        Node {
-                            id: id.clone(),
-                            kind: "database",
-                            position,
-                        },
-                        built.station,
-                        crate::sim::Model(built.model),
-                        NodeMetrics::default(),
-                    ))
-                    .id();
-                spawned.nodes.insert(id, replica);
-                replicas.push(replica);
+                let entity = topology.nodes[replica.ix()];
+                world.entity_mut(entity).insert((
+                    built.station,
+                    Model(built.model),
+                    NodeMetrics::default(),
+                ));
             }
-            world
-                .entity_mut(entity)
-                .insert(ReadReplicas { replicas, next: 0 });
         }
     }
+    world.insert_resource(topology);
     world.insert_resource(spawned.clone());
     Ok(spawned)
 }

@@ -2,12 +2,11 @@
 //! caller's call plan goes to the database) or, with an `origin`, fetches from it
 //! (read-through). Writes are sets.
 
-use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Built, Capacity, Wiring};
 use crate::any_accessors;
-use crate::sim::{Behaviour, Call, Cx, Dist, Nanos, Next, Reply, RequestKind, Sampler};
+use crate::sim::{Behaviour, Call, Cx, Dist, EdgeId, Nanos, Next, Reply, RequestKind, Sampler};
 
 /// Parameters of a cache.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,7 +45,7 @@ pub struct HitOrMiss {
     /// Share of reads that hit.
     pub hit_ratio: f64,
     /// Where a miss is fetched from (read-through), if anywhere.
-    pub origin: Option<Entity>,
+    pub origin: Option<EdgeId>,
 }
 
 impl HitOrMiss {

@@ -182,7 +182,7 @@ impl ClientParams {
 pub struct Client {
     /// Its parameters.
     pub params: ClientParams,
-    target: bevy::prelude::Entity,
+    target: crate::sim::EdgeId,
 }
 
 impl Behaviour for Client {

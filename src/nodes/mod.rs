@@ -12,10 +12,9 @@ pub mod message_queue;
 pub mod plan;
 pub mod service;
 
-use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::sim::{Behaviour, Router, Station, UNBOUNDED};
+use crate::sim::{Behaviour, EdgeId, Router, Station, UNBOUNDED};
 
 /// A node kind with its parameters, as written in a blueprint.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -87,9 +86,9 @@ impl Capacity {
 /// How a node's references to other nodes resolve to edges.
 pub trait Wiring {
     /// The edge from this node to `target`, or a message saying it is missing.
-    fn edge_to(&self, target: &str) -> Result<Entity, String>;
+    fn edge_to(&self, target: &str) -> Result<EdgeId, String>;
     /// All edges leaving this node, in blueprint order.
-    fn out_edges(&self) -> Vec<Entity>;
+    fn out_edges(&self) -> Vec<EdgeId>;
 }
 
 /// What spawning a node needs, built from its parameters.

@@ -1,11 +1,10 @@
 //! Call plans: what a service (or a queue's consumer) calls after its own work, in order,
 //! each step sequential or parallel, chosen by request type and probability.
 
-use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::Wiring;
-use crate::sim::{Next, Reply, RequestKind, SimRng};
+use crate::sim::{EdgeId, Next, Reply, RequestKind, SimRng};
 
 /// Which requests a step applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -101,8 +100,8 @@ pub fn validate(steps: &[CallStep]) -> Result<(), String> {
 
 #[derive(Clone, Debug)]
 struct Step {
-    edges: Vec<Entity>,
-    on_miss: Option<Entity>,
+    edges: Vec<EdgeId>,
+    on_miss: Option<EdgeId>,
     when: When,
     probability: f64,
 }

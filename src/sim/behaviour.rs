@@ -12,6 +12,7 @@ use super::call::{Call, Reply, RequestKind};
 use super::metrics::NodeMetrics;
 use super::rng::SimRng;
 use super::time::Nanos;
+use super::topology::{EdgeId, NodeId};
 
 /// What a behaviour may use while deciding.
 pub struct Cx<'a> {
@@ -29,9 +30,9 @@ pub enum Next {
     /// Answer the caller.
     Respond(Reply),
     /// Call downstream over this edge and wait.
-    Call(Entity),
+    Call(EdgeId),
     /// Call downstream over all these edges at once and wait for all.
-    CallAll(Vec<Entity>),
+    CallAll(Vec<EdgeId>),
     /// Call the backend the node's [`Router`](super::routing::Router) picks.
     Route,
 }
@@ -102,7 +103,7 @@ pub struct Node {
 #[derive(Component, Clone, Debug)]
 pub struct ReadReplicas {
     /// Replica nodes.
-    pub replicas: Vec<Entity>,
+    pub replicas: Vec<NodeId>,
     /// Round-robin position.
     pub next: u32,
 }

@@ -9,6 +9,7 @@ use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::time::Nanos;
+use super::topology::{EdgeId, NodeId};
 
 /// Whether a request reads or writes (caches and databases treat them differently).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -146,11 +147,11 @@ pub struct Call {
     /// Who waits for the answer.
     pub caller: Caller,
     /// The node that made the call (the source node itself for a root call).
-    pub from: Entity,
+    pub from: NodeId,
     /// The node doing the work.
-    pub node: Entity,
+    pub node: NodeId,
     /// The edge travelled (none for a root call).
-    pub edge: Option<Entity>,
+    pub edge: Option<EdgeId>,
     /// Read or write.
     pub kind: RequestKind,
     /// 0 for the first try, then 1, 2, ... for retries.
@@ -183,9 +184,9 @@ impl Call {
     /// A new call, not yet sent.
     pub fn new(
         caller: Caller,
-        from: Entity,
-        node: Entity,
-        edge: Option<Entity>,
+        from: NodeId,
+        node: NodeId,
+        edge: Option<EdgeId>,
         kind: RequestKind,
         born_ns: Nanos,
     ) -> Self {

@@ -9,6 +9,7 @@ use super::dist::Sampler;
 use super::gauge::Gauge;
 use super::rng::SimRng;
 use super::time::Nanos;
+use super::topology::NodeId;
 
 /// How the caller waits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -221,9 +222,9 @@ pub struct EdgeCounters {
 #[derive(Component, Clone, Debug)]
 pub struct Edge {
     /// The caller.
-    pub from: Entity,
+    pub from: NodeId,
     /// The callee.
-    pub to: Entity,
+    pub to: NodeId,
     /// One-way network latency.
     pub latency: Sampler,
     /// Sync or async.
@@ -246,7 +247,7 @@ pub struct Edge {
 
 impl Edge {
     /// A plain synchronous edge with no timeout, retries, breaker or pool.
-    pub fn new(from: Entity, to: Entity, latency: Sampler) -> Self {
+    pub fn new(from: NodeId, to: NodeId, latency: Sampler) -> Self {
         Edge {
             from,
             to,

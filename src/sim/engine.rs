@@ -1,12 +1,13 @@
 //! The discrete-event engine: drains every event due before the horizon, in exact
 //! (time, sequence) order, inside one exclusive system run.
 //!
-//! Request state lives in the fields of each call's [`Call`] component; nodes and edges are
-//! entities too. Node kinds decide through [`Behaviour`](super::behaviour::Behaviour); this
-//! module does the bookkeeping they share: queues and servers, the network, timeouts,
-//! retries, breakers, pools, routing and metrics.
-
-use std::collections::BTreeMap;
+//! Request state lives in the fields of each call's [`Call`] component. Nodes and edges are
+//! entities whose components are the truth between runs; for the length of one run the
+//! engine takes them into dense slots, addressed by [`NodeId`] and [`EdgeId`], and puts them
+//! back at the end, so the hot path indexes arrays instead of looking entities up. Node kinds
+//! decide through [`Behaviour`](super::behaviour::Behaviour); this module does what they
+//! share: queues and servers, the network, timeouts, retries, breakers, pools, routing and
+//! metrics.
 
 use bevy::prelude::*;
 
@@ -14,7 +15,7 @@ use super::behaviour::{Cx, Model, Next, Node, ReadReplicas};
 use super::call::{Call, Caller, ErrorCause, Phase, Reply, RequestKind};
 use super::clock::SimClock;
 use super::deadline::Deadline;
-use super::edge::{CallMode, Edge, EdgeCounters};
+use super::edge::{CallMode, Edge};
 use super::metrics::{
     EndToEnd, MetricsHistory, NodeMetrics, NodeWindow, Percentiles, WindowRecord, errors_by_cause,
     latency_histogram, record_latency,
@@ -23,62 +24,39 @@ use super::modifiers::Down;
 use super::queue::{Event, EventQueue};
 use super::rng::SimRng;
 use super::routing::Router;
-use super::station::Station;
+use super::station::{Station, UNBOUNDED};
 use super::time::{Nanos, ns_to_ms, ns_to_s};
+use super::topology::{EdgeId, NodeId, Topology};
 
-type NodeParts = (
-    &'static mut Station,
-    &'static mut Model,
-    &'static mut NodeMetrics,
-    Has<Down>,
-);
-
-/// Cached queries of the engine (built once, reused for every event).
+/// The cached query of call entities (built once, reused for every event).
 #[derive(Resource)]
 pub struct EngineQueries {
     calls: QueryState<&'static mut Call>,
-    nodes: QueryState<NodeParts>,
-    edges: QueryState<&'static mut Edge>,
-    routers: QueryState<&'static mut Router>,
-    replicas: QueryState<&'static mut ReadReplicas>,
-    down: QueryState<Has<Down>>,
 }
 
 impl FromWorld for EngineQueries {
     fn from_world(world: &mut World) -> Self {
         EngineQueries {
             calls: QueryState::new(world),
-            nodes: QueryState::new(world),
-            edges: QueryState::new(world),
-            routers: QueryState::new(world),
-            replicas: QueryState::new(world),
-            down: QueryState::new(world),
         }
     }
 }
 
+/// A node's components while the engine holds them.
+struct NodeSlot {
+    station: Station,
+    model: Model,
+    metrics: NodeMetrics,
+    router: Option<Router>,
+    replicas: Option<ReadReplicas>,
+    down: bool,
+}
+
 macro_rules! call {
     ($s:ident, $e:expr) => {
-        $s.qs
-            .calls
+        $s.calls
             .get_mut($s.world, $e)
             .expect("call entity is alive")
-    };
-}
-macro_rules! node {
-    ($s:ident, $e:expr) => {
-        $s.qs
-            .nodes
-            .get_mut($s.world, $e)
-            .expect("node entity has a station, model and metrics")
-    };
-}
-macro_rules! edge {
-    ($s:ident, $e:expr) => {
-        $s.qs
-            .edges
-            .get_mut($s.world, $e)
-            .expect("edge entity is alive")
     };
 }
 
@@ -91,24 +69,44 @@ pub fn drain_events(world: &mut World) {
 /// Processes every event due at or before `horizon_ns`; returns how many were processed.
 /// The same code runs under the app's clock, in the CLI and in tests.
 pub fn run_until(world: &mut World, horizon_ns: Nanos) -> u64 {
-    if !world.resource::<SimClock>().started {
-        start(world);
-    }
-    let traffic_until_ns = world.resource::<SimClock>().traffic_until_ns;
-    let start_now = world.resource::<SimClock>().now_ns;
+    let topology = world.resource::<Topology>().clone();
+    let mut nodes: Vec<NodeSlot> = topology
+        .nodes
+        .iter()
+        .map(|&e| take_node(world, e))
+        .collect();
+    let mut edges: Vec<Edge> = topology
+        .edges
+        .iter()
+        .map(|&e| {
+            world
+                .entity_mut(e)
+                .take::<Edge>()
+                .expect("edge entity has an Edge")
+        })
+        .collect();
+    let clock = world.resource::<SimClock>().clone();
+    world.resource_mut::<SimClock>().started = true;
+
     let processed = world.resource_scope(|world, mut queue: Mut<EventQueue>| {
         world.resource_scope(|world, mut rng: Mut<SimRng>| {
             world.resource_scope(|world, mut e2e: Mut<EndToEnd>| {
                 world.resource_scope(|world, mut qs: Mut<EngineQueries>| {
                     let mut engine = Engine {
                         world,
+                        calls: &mut qs.bypass_change_detection().calls,
+                        nodes: &mut nodes,
+                        edges: &mut edges,
+                        node_entities: &topology.nodes,
                         queue: queue.bypass_change_detection(),
                         rng: rng.bypass_change_detection(),
                         e2e: e2e.bypass_change_detection(),
-                        qs: qs.bypass_change_detection(),
-                        now: start_now,
-                        traffic_until_ns,
+                        now: clock.now_ns,
+                        traffic_until_ns: clock.traffic_until_ns,
                     };
+                    if !clock.started {
+                        engine.start();
+                    }
                     let before = engine.queue.processed();
                     while let Some((at, event)) = engine.queue.pop_due(horizon_ns) {
                         engine.now = at;
@@ -119,58 +117,79 @@ pub fn run_until(world: &mut World, horizon_ns: Nanos) -> u64 {
             })
         })
     });
+
+    for (&entity, slot) in topology.nodes.iter().zip(nodes) {
+        let mut node = world.entity_mut(entity);
+        node.insert((slot.station, slot.model, slot.metrics));
+        if let Some(router) = slot.router {
+            node.insert(router);
+        }
+        if let Some(replicas) = slot.replicas {
+            node.insert(replicas);
+        }
+    }
+    for (&entity, edge) in topology.edges.iter().zip(edges) {
+        world.entity_mut(entity).insert(edge);
+    }
     let mut clock = world.resource_mut::<SimClock>();
     clock.now_ns = clock.now_ns.max(horizon_ns);
     clock.horizon_ns = clock.horizon_ns.max(horizon_ns);
     processed
 }
 
-/// Schedules the run's first events: each source's first request, health checks, the first
-/// metrics window.
-fn start(world: &mut World) {
-    let now = world.resource::<SimClock>().now_ns;
-    world.resource_mut::<SimClock>().started = true;
-    let window_ns = world.resource::<MetricsHistory>().window_ns;
-    let mut first: Vec<(Nanos, Event)> = vec![(now + window_ns, Event::WindowClosed)];
-    world.resource_scope(|world, mut rng: Mut<SimRng>| {
-        let mut nodes = world.query::<(Entity, &mut Model, &mut NodeMetrics, Option<&Router>)>();
-        let mut sorted: Vec<_> = nodes.iter_mut(world).collect();
-        // Query order depends on spawn history; sort so the RNG is used in a fixed order.
-        sorted.sort_by_key(|(e, ..)| *e);
-        for (entity, mut model, mut metrics, router) in sorted {
-            let mut cx = Cx {
-                now_ns: now,
-                rng: &mut rng,
-                metrics: &mut metrics,
-            };
-            if let Some(dt) = model.0.next_arrival_in(&mut cx) {
-                first.push((now + dt, Event::Generated { node: entity }));
-            }
-            if let Some(check) = router.and_then(|r| r.check) {
-                first.push((
-                    now + check.interval_ns,
-                    Event::HealthChecked { node: entity },
-                ));
-            }
-        }
-    });
-    let mut queue = world.resource_mut::<EventQueue>();
-    for (at, event) in first {
-        queue.schedule(at, event);
+fn take_node(world: &mut World, entity: Entity) -> NodeSlot {
+    let down = world.get::<Down>(entity).is_some();
+    let mut node = world.entity_mut(entity);
+    let (station, model, metrics) = node
+        .take::<(Station, Model, NodeMetrics)>()
+        .expect("node entity has a station, a model and metrics");
+    NodeSlot {
+        station,
+        model,
+        metrics,
+        router: node.take::<Router>(),
+        replicas: node.take::<ReadReplicas>(),
+        down,
     }
 }
 
 struct Engine<'a> {
     world: &'a mut World,
+    calls: &'a mut QueryState<&'static mut Call>,
+    nodes: &'a mut [NodeSlot],
+    edges: &'a mut [Edge],
+    node_entities: &'a [Entity],
     queue: &'a mut EventQueue,
     rng: &'a mut SimRng,
     e2e: &'a mut EndToEnd,
-    qs: &'a mut EngineQueries,
     now: Nanos,
     traffic_until_ns: Nanos,
 }
 
 impl Engine<'_> {
+    /// Schedules the run's first events: each source's first request, health checks, the
+    /// first metrics window.
+    fn start(&mut self) {
+        let now = self.now;
+        let window_ns = self.world.resource::<MetricsHistory>().window_ns;
+        self.queue.schedule(now + window_ns, Event::WindowClosed);
+        for (i, slot) in self.nodes.iter_mut().enumerate() {
+            let node = NodeId(i as u32);
+            let mut cx = Cx {
+                now_ns: now,
+                rng: self.rng,
+                metrics: &mut slot.metrics,
+            };
+            if let Some(dt) = slot.model.0.next_arrival_in(&mut cx) {
+                self.queue.schedule(now + dt, Event::Generated { node });
+            }
+            if let Some(check) = slot.router.as_ref().and_then(|r| r.check) {
+                self.queue
+                    .schedule(now + check.interval_ns, Event::HealthChecked { node });
+            }
+        }
+    }
+
     fn handle(&mut self, event: Event) {
         match event {
             Event::Generated { node } => self.generated(node),
@@ -189,26 +208,16 @@ impl Engine<'_> {
         }
     }
 
-    fn cx_node<R>(
-        &mut self,
-        node: Entity,
-        f: impl FnOnce(&mut Model, &mut Cx, &mut Station) -> R,
-    ) -> R {
-        let (mut station, mut model, mut metrics, _) = node!(self, node);
+    /// A traffic source emits a user request.
+    fn generated(&mut self, node: NodeId) {
+        let slot = &mut self.nodes[node.ix()];
         let mut cx = Cx {
             now_ns: self.now,
             rng: self.rng,
-            metrics: &mut metrics,
+            metrics: &mut slot.metrics,
         };
-        f(&mut model, &mut cx, &mut station)
-    }
-
-    /// A traffic source emits a user request.
-    fn generated(&mut self, node: Entity) {
-        let (kind, next_in) = self.cx_node(node, |model, cx, _| {
-            (model.0.request_kind(cx), model.0.next_arrival_in(cx))
-        });
-        if let Some(dt) = next_in {
+        let kind = slot.model.0.request_kind(&mut cx);
+        if let Some(dt) = slot.model.0.next_arrival_in(&mut cx) {
             let at = self.now + dt;
             if at < self.traffic_until_ns {
                 self.queue.schedule(at, Event::Generated { node });
@@ -231,29 +240,22 @@ impl Engine<'_> {
             c.due_ns = now;
             (c.node, c.kind)
         };
-        let (down, acks, room) = {
-            let (station, model, mut metrics, down) = node!(self, node);
-            metrics.arrivals += 1;
-            metrics.in_flight.inc(now);
-            (
-                down,
-                model.0.acks_on_enqueue(),
-                station.has_free_server() || station.has_room(),
-            )
-        };
-        if down {
+        let slot = &mut self.nodes[node.ix()];
+        slot.metrics.arrivals += 1;
+        slot.metrics.in_flight.inc(now);
+        if slot.down {
             return self.respond(call, Reply::failed(ErrorCause::NodeDown));
         }
-        if acks {
+        if slot.model.0.acks_on_enqueue() {
             // A message queue: buffer a message for the consumers, acknowledge the producer.
-            if !room {
+            if !(slot.station.has_free_server() || slot.station.has_room()) {
                 return self.respond(call, Reply::failed(ErrorCause::QueueFull));
             }
+            slot.metrics.in_flight.inc(now);
             let message = self
                 .world
                 .spawn(Call::new(Caller::Detached, node, node, None, kind, now))
                 .id();
-            node!(self, node).2.in_flight.inc(now);
             self.admit(message, node);
             return self.respond(call, Reply::OK);
         }
@@ -261,51 +263,38 @@ impl Engine<'_> {
     }
 
     /// Gives a call a server, a place in the queue, or `QueueFull`.
-    fn admit(&mut self, call: Entity, node: Entity) {
+    fn admit(&mut self, call: Entity, node: NodeId) {
         let now = self.now;
-        let admitted = {
-            let (mut station, ..) = node!(self, node);
-            if station.has_free_server() {
-                station.busy.inc(now);
-                Some(true)
-            } else if station.has_room() {
-                station.queue.push_back(call);
-                station.queued.inc(now);
-                Some(false)
-            } else {
-                None
-            }
-        };
-        match admitted {
-            Some(true) => self.start_work(call, node),
-            Some(false) => call!(self, call).phase = Phase::Queued,
-            None => self.respond(call, Reply::failed(ErrorCause::QueueFull)),
+        let station = &mut self.nodes[node.ix()].station;
+        if station.has_free_server() {
+            station.busy.inc(now);
+            self.start_work(call, node);
+        } else if station.has_room() {
+            station.queue.push_back(call);
+            station.queued.inc(now);
+            call!(self, call).phase = Phase::Queued;
+        } else {
+            self.respond(call, Reply::failed(ErrorCause::QueueFull));
         }
     }
 
     /// A call takes a server (already counted busy) and starts its own work.
-    fn start_work(&mut self, call: Entity, node: Entity) {
+    fn start_work(&mut self, call: Entity, node: NodeId) {
         let now = self.now;
-        let snapshot = {
-            let mut c = call!(self, call);
-            c.holds_server = true;
-            c.phase = Phase::Working;
-            c.clone()
+        let mut c = call!(self, call);
+        c.holds_server = true;
+        c.phase = Phase::Working;
+        let slot = &mut self.nodes[node.ix()];
+        slot.metrics.started += 1;
+        slot.metrics.wait_sum_ns += (now - c.arrived_ns) as f64;
+        let mut cx = Cx {
+            now_ns: now,
+            rng: self.rng,
+            metrics: &mut slot.metrics,
         };
-        let work = {
-            let (_, mut model, mut metrics, _) = node!(self, node);
-            metrics.started += 1;
-            metrics.wait_sum_ns += (now - snapshot.arrived_ns) as f64;
-            let mut cx = Cx {
-                now_ns: now,
-                rng: self.rng,
-                metrics: &mut metrics,
-            };
-            model.0.work(&mut cx, &snapshot)
-        };
-        match work {
+        match slot.model.0.work(&mut cx, &c) {
             Some(d) => {
-                call!(self, call).due_ns = now + d;
+                c.due_ns = now + d;
                 self.queue.schedule(now + d, Event::WorkDone { call });
             }
             None => self.work_done(call),
@@ -314,14 +303,19 @@ impl Engine<'_> {
 
     /// The node's own work on a call is done.
     fn work_done(&mut self, call: Entity) {
-        let mut snapshot = call!(self, call).clone();
-        let node = snapshot.node;
-        let next = self.cx_node(node, |model, cx, _| model.0.after_work(cx, &mut snapshot));
-        call!(self, call).step = snapshot.step;
+        let mut c = call!(self, call);
+        let node = c.node;
+        let slot = &mut self.nodes[node.ix()];
+        let mut cx = Cx {
+            now_ns: self.now,
+            rng: self.rng,
+            metrics: &mut slot.metrics,
+        };
+        let next = slot.model.0.after_work(&mut cx, &mut c);
         self.proceed(call, node, next);
     }
 
-    fn proceed(&mut self, call: Entity, node: Entity, next: Next) {
+    fn proceed(&mut self, call: Entity, node: NodeId, next: Next) {
         match next {
             Next::Respond(reply) => self.respond(call, reply),
             Next::Call(edge) => self.fan_out(call, node, &[edge]),
@@ -335,8 +329,8 @@ impl Engine<'_> {
     }
 
     /// Sends a call's downstream calls; it waits for all of them.
-    fn fan_out(&mut self, call: Entity, node: Entity, edges: &[Entity]) {
-        let blocking = node!(self, node).0.blocking;
+    fn fan_out(&mut self, call: Entity, node: NodeId, edges: &[EdgeId]) {
+        let blocking = self.nodes[node.ix()].station.blocking;
         let release = {
             let mut c = call!(self, call);
             c.pending = edges.len() as u16;
@@ -355,41 +349,16 @@ impl Engine<'_> {
     }
 
     /// Routes a call through the node's router.
-    fn route(&mut self, node: Entity) -> Option<Entity> {
-        let Ok(router) = self.qs.routers.get(self.world, node) else {
-            return None;
-        };
-        // Outstanding calls per backend, for the policies that weigh load.
-        let loads: Vec<(Entity, u32)> = match router.balance {
-            super::routing::Balance::RoundRobin => Vec::new(),
-            _ => router
-                .targets
-                .iter()
-                .map(|&e| {
-                    (
-                        e,
-                        self.qs
-                            .edges
-                            .get(self.world, e)
-                            .map_or(0, |edge| edge.outstanding),
-                    )
-                })
-                .collect(),
-        };
-        let mut router = self
-            .qs
-            .routers
-            .get_mut(self.world, node)
-            .expect("router read above");
-        router.pick(self.rng, |e| {
-            loads.iter().find(|(x, _)| *x == e).map_or(0, |(_, l)| *l)
-        })
+    fn route(&mut self, node: NodeId) -> Option<EdgeId> {
+        let router = self.nodes[node.ix()].router.as_mut()?;
+        let edges = &*self.edges;
+        router.pick(self.rng, |e| edges[e.ix()].outstanding)
     }
 
-    /// Where a call over an edge to `to` goes: reads to a database primary go to a replica.
-    fn resolve_target(&mut self, to: Entity, kind: RequestKind) -> Entity {
+    /// Where a call to `to` goes: reads to a database primary go to a replica.
+    fn resolve_target(&mut self, to: NodeId, kind: RequestKind) -> NodeId {
         if kind == RequestKind::Read
-            && let Ok(mut replicas) = self.qs.replicas.get_mut(self.world, to)
+            && let Some(replicas) = self.nodes[to.ix()].replicas.as_mut()
             && !replicas.replicas.is_empty()
         {
             let i = replicas.next as usize % replicas.replicas.len();
@@ -399,53 +368,53 @@ impl Engine<'_> {
         to
     }
 
-    /// Makes one attempt of a call from `parent` over `edge_e`.
-    fn send(&mut self, parent: Entity, edge_e: Entity, attempt: u8) {
+    /// Makes one attempt of a call from `parent` over `edge_id`.
+    fn send(&mut self, parent: Entity, edge_id: EdgeId, attempt: u8) {
         let now = self.now;
         let (kind, born, from) = {
             let p = call!(self, parent);
             (p.kind, p.born_ns, p.node)
         };
-        let (mode, to, wait, pooled) = {
-            let mut edge = edge!(self, edge_e);
-            if edge.mode == CallMode::Sync
-                && let Some(breaker) = edge.breaker.as_mut()
-                && !breaker.allow(now)
-            {
-                edge.counters.short_circuited += 1;
-                return self.child_done(
-                    parent,
-                    edge_e,
-                    attempt,
-                    Reply::failed(ErrorCause::CircuitOpen),
-                );
+        let edge = &mut self.edges[edge_id.ix()];
+        let mode = edge.mode;
+        if mode == CallMode::Sync
+            && let Some(breaker) = edge.breaker.as_mut()
+            && !breaker.allow(now)
+        {
+            edge.counters.short_circuited += 1;
+            return self.child_done(
+                parent,
+                edge_id,
+                attempt,
+                Reply::failed(ErrorCause::CircuitOpen),
+            );
+        }
+        let (wait, pooled) = match edge.pool.as_mut() {
+            Some(_) if mode == CallMode::Async => (false, false),
+            Some(pool) if pool.in_use.value() >= pool.size => (true, false),
+            Some(pool) => {
+                pool.in_use.inc(now);
+                (false, true)
             }
-            let mode = edge.mode;
-            let (wait, pooled) = match edge.pool.as_mut() {
-                Some(_) if mode == CallMode::Async => (false, false),
-                Some(pool) if pool.in_use.value() >= pool.size => (true, false),
-                Some(pool) => {
-                    pool.in_use.inc(now);
-                    (false, true)
-                }
-                None => (false, false),
-            };
-            (edge.mode, edge.to, wait, pooled)
+            None => (false, false),
         };
+        let to = edge.to;
         let target = self.resolve_target(to, kind);
         let caller = if mode == CallMode::Async {
             Caller::Detached
         } else {
             Caller::Call(parent)
         };
-        let mut child = Call::new(caller, from, target, Some(edge_e), kind, born);
+        let mut child = Call::new(caller, from, target, Some(edge_id), kind, born);
         child.attempt = attempt;
         child.holds_connection = pooled;
         if wait {
             child.phase = Phase::AwaitingConnection;
             let child = self.world.spawn(child).id();
-            let mut edge = edge!(self, edge_e);
-            let pool = edge.pool.as_mut().expect("waiting implies a pool");
+            let pool = self.edges[edge_id.ix()]
+                .pool
+                .as_mut()
+                .expect("waiting implies a pool");
             pool.waiting.inc(now);
             let deadline = Deadline {
                 at_ns: now + pool.acquire_timeout_ns,
@@ -453,38 +422,35 @@ impl Engine<'_> {
             };
             if let Some(at) = pool.waiters.push(deadline) {
                 self.queue
-                    .schedule(at, Event::PoolDeadline { edge: edge_e });
+                    .schedule(at, Event::PoolDeadline { edge: edge_id });
             }
             return;
         }
         let child = self.world.spawn(child).id();
-        self.transmit(child, edge_e);
+        self.transmit(child, edge_id);
         if mode == CallMode::Async {
             self.deliver(parent, Reply::OK);
         }
     }
 
     /// Puts a call on the wire (it has its connection, if the edge pools them).
-    fn transmit(&mut self, call: Entity, edge_e: Entity) {
+    fn transmit(&mut self, call: Entity, edge_id: EdgeId) {
         let now = self.now;
-        let latency = {
-            let mut edge = edge!(self, edge_e);
-            edge.counters.sent += 1;
-            let latency = edge.latency.sample(self.rng);
-            if edge.mode == CallMode::Sync {
-                edge.outstanding += 1;
-                if let Some(timeout) = edge.timeout_ns
-                    && let Some(at) = edge.deadlines.push(Deadline {
-                        at_ns: now + timeout,
-                        call,
-                    })
-                {
-                    self.queue
-                        .schedule(at, Event::CallDeadline { edge: edge_e });
-                }
+        let edge = &mut self.edges[edge_id.ix()];
+        edge.counters.sent += 1;
+        let latency = edge.latency.sample(self.rng);
+        if edge.mode == CallMode::Sync {
+            edge.outstanding += 1;
+            if let Some(timeout) = edge.timeout_ns
+                && let Some(at) = edge.deadlines.push(Deadline {
+                    at_ns: now + timeout,
+                    call,
+                })
+            {
+                self.queue
+                    .schedule(at, Event::CallDeadline { edge: edge_id });
             }
-            latency
-        };
+        }
         let mut c = call!(self, call);
         c.phase = Phase::Sending;
         c.sent_ns = now;
@@ -495,29 +461,21 @@ impl Engine<'_> {
     /// The node answers a call.
     fn respond(&mut self, call: Entity, reply: Reply) {
         let now = self.now;
-        let c = {
-            let mut c = call!(self, call);
-            c.reply = reply;
-            let snapshot = c.clone();
-            c.holds_server = false;
-            snapshot
-        };
-        let bytes = {
-            let (_, model, mut metrics, _) = node!(self, c.node);
-            metrics.answered(now - c.arrived_ns, reply.error);
-            metrics.in_flight.dec(now);
-            model.0.response_bytes()
-        };
-        if c.holds_server {
-            self.release_server(c.node);
-        }
-        match c.caller {
+        let mut c = call!(self, call);
+        c.reply = reply;
+        let (node, caller, holds_server, edge) = (c.node, c.caller, c.holds_server, c.edge);
+        let (arrived_ns, born_ns) = (c.arrived_ns, c.born_ns);
+        c.holds_server = false;
+        let slot = &mut self.nodes[node.ix()];
+        slot.metrics.answered(now - arrived_ns, reply.error);
+        slot.metrics.in_flight.dec(now);
+        match caller {
             Caller::Root => {
-                record_latency(&mut self.e2e.latency, now - c.born_ns);
+                record_latency(&mut self.e2e.latency, now - born_ns);
                 match reply.error {
                     None => {
                         self.e2e.ok += 1;
-                        self.e2e.bytes_out += bytes;
+                        self.e2e.bytes_out += slot.model.0.response_bytes();
                     }
                     Some(cause) => self.e2e.errors[cause.index()] += 1,
                 }
@@ -527,102 +485,86 @@ impl Engine<'_> {
                 self.world.despawn(call);
             }
             Caller::Call(_) => {
-                let edge_e = c.edge.expect("a call with a caller travelled an edge");
-                let latency = edge!(self, edge_e).latency.sample(self.rng);
-                let mut c = call!(self, call);
+                let edge = edge.expect("a call with a caller travelled an edge");
+                let latency = self.edges[edge.ix()].latency.sample(self.rng);
                 c.phase = Phase::Returning;
                 c.due_ns = now + latency;
                 self.queue.schedule(now + latency, Event::Replied { call });
             }
         }
+        if holds_server {
+            self.release_server(node);
+        }
     }
 
     /// A server is free: the next queued call takes it.
-    fn release_server(&mut self, node: Entity) {
+    fn release_server(&mut self, node: NodeId) {
         let now = self.now;
-        let next = {
-            let (mut station, ..) = node!(self, node);
-            station.busy.dec(now);
-            let next = station.queue.pop_front();
-            if next.is_some() {
-                station.queued.dec(now);
-                station.busy.inc(now);
-            }
-            next
-        };
-        if let Some(next) = next {
+        let station = &mut self.nodes[node.ix()].station;
+        station.busy.dec(now);
+        if let Some(next) = station.queue.pop_front() {
+            station.queued.dec(now);
+            station.busy.inc(now);
             self.start_work(next, node);
         }
     }
 
     /// An answer reaches the caller.
     fn replied(&mut self, call: Entity) {
-        let c = call!(self, call).clone();
-        self.world.despawn(call);
-        let Caller::Call(parent) = c.caller else {
-            return;
+        let (caller, edge, holds_connection, attempt, reply) = {
+            let c = call!(self, call);
+            (c.caller, c.edge, c.holds_connection, c.attempt, c.reply)
         };
-        let edge_e = c.edge.expect("a call with a caller travelled an edge");
-        self.finish_on_edge(edge_e, c.holds_connection, c.reply.error.is_some());
-        self.child_done(parent, edge_e, c.attempt, c.reply);
+        self.world.despawn(call);
+        let Caller::Call(parent) = caller else { return };
+        let edge = edge.expect("a call with a caller travelled an edge");
+        self.finish_on_edge(edge, holds_connection, reply.error.is_some());
+        self.child_done(parent, edge, attempt, reply);
     }
 
     /// Edge bookkeeping when a call stops waiting (answered or timed out).
-    fn finish_on_edge(&mut self, edge_e: Entity, holds_connection: bool, failed: bool) {
+    fn finish_on_edge(&mut self, edge_id: EdgeId, holds_connection: bool, failed: bool) {
         let now = self.now;
-        {
-            let mut edge = edge!(self, edge_e);
-            edge.outstanding -= 1;
-            if let Some(breaker) = edge.breaker.as_mut() {
-                breaker.record(now, failed);
-            }
+        let edge = &mut self.edges[edge_id.ix()];
+        edge.outstanding -= 1;
+        if let Some(breaker) = edge.breaker.as_mut() {
+            breaker.record(now, failed);
         }
         if holds_connection {
-            self.release_connection(edge_e);
+            self.release_connection(edge_id);
         }
     }
 
     /// A pooled connection comes back: the first waiter takes it.
-    fn release_connection(&mut self, edge_e: Entity) {
+    fn release_connection(&mut self, edge_id: EdgeId) {
         let now = self.now;
-        let waiter = {
-            let mut edge = edge!(self, edge_e);
-            let pool = edge
-                .pool
-                .as_mut()
-                .expect("a held connection implies a pool");
-            match pool.waiters.pop_front() {
-                Some(d) => {
-                    pool.waiting.dec(now);
-                    Some(d.call)
-                }
-                None => {
-                    pool.in_use.dec(now);
-                    None
-                }
+        let pool = self.edges[edge_id.ix()]
+            .pool
+            .as_mut()
+            .expect("a held connection implies a pool");
+        match pool.waiters.pop_front() {
+            Some(d) => {
+                pool.waiting.dec(now);
+                call!(self, d.call).holds_connection = true;
+                self.transmit(d.call, edge_id);
             }
-        };
-        if let Some(waiter) = waiter {
-            call!(self, waiter).holds_connection = true;
-            self.transmit(waiter, edge_e);
+            None => pool.in_use.dec(now),
         }
     }
 
     /// One attempt ended: retry it, or give the answer to the parent.
-    fn child_done(&mut self, parent: Entity, edge_e: Entity, attempt: u8, reply: Reply) {
+    fn child_done(&mut self, parent: Entity, edge_id: EdgeId, attempt: u8, reply: Reply) {
         if let Some(cause) = reply.error {
-            let mut edge = edge!(self, edge_e);
+            let edge = &mut self.edges[edge_id.ix()];
             if cause.retryable() && attempt < edge.retry.count {
                 let delay = edge.retry.backoff(attempt + 1, self.rng);
                 edge.counters.retries += 1;
-                self.queue.schedule(
-                    self.now + delay,
-                    Event::Resent {
-                        parent,
-                        edge: edge_e,
-                        attempt: attempt + 1,
-                    },
-                );
+                let event = Event::Resent {
+                    parent,
+                    edge: edge_id,
+                    attempt: attempt + 1,
+                };
+                self.queue.schedule(self.now + delay, event);
                 return;
             }
         }
@@ -631,54 +573,52 @@ impl Engine<'_> {
 
     /// The parent gets one answer of its current step; when all are in, its node goes on.
     fn deliver(&mut self, parent: Entity, reply: Reply) {
-        let snapshot = {
-            let mut p = call!(self, parent);
-            p.step_reply.merge(reply);
-            p.pending -= 1;
-            if p.pending > 0 {
-                return;
-            }
-            p.phase = Phase::Working;
-            p.clone()
+        let mut p = call!(self, parent);
+        p.step_reply.merge(reply);
+        p.pending -= 1;
+        if p.pending > 0 {
+            return;
+        }
+        p.phase = Phase::Working;
+        let node = p.node;
+        let step_reply = p.step_reply;
+        let slot = &mut self.nodes[node.ix()];
+        let mut cx = Cx {
+            now_ns: self.now,
+            rng: self.rng,
+            metrics: &mut slot.metrics,
         };
-        let node = snapshot.node;
-        let mut snapshot = snapshot;
-        let step_reply = snapshot.step_reply;
-        let next = self.cx_node(node, |model, cx, _| {
-            model.0.after_calls(cx, &mut snapshot, step_reply)
-        });
-        call!(self, parent).step = snapshot.step;
+        let next = slot.model.0.after_calls(&mut cx, &mut p, step_reply);
         self.proceed(parent, node, next);
     }
 
     /// Times out the calls on an edge whose deadline passed.
-    fn call_deadlines(&mut self, edge_e: Entity) {
+    fn call_deadlines(&mut self, edge_id: EdgeId) {
         let now = self.now;
-        if !edge!(self, edge_e).deadlines.take_wake(now) {
+        if !self.edges[edge_id.ix()].deadlines.take_wake(now) {
             return;
         }
-        while let Some(front) = edge!(self, edge_e).deadlines.front() {
+        while let Some(front) = self.edges[edge_id.ix()].deadlines.front() {
             let waiting = self
-                .qs
                 .calls
                 .get(self.world, front.call)
-                .is_ok_and(|c| matches!(c.caller, Caller::Call(_)) && c.edge == Some(edge_e));
+                .is_ok_and(|c| matches!(c.caller, Caller::Call(_)) && c.edge == Some(edge_id));
             if waiting && front.at_ns > now {
                 break;
             }
-            edge!(self, edge_e).deadlines.pop_front();
+            self.edges[edge_id.ix()].deadlines.pop_front();
             if waiting {
-                self.time_out(front.call, edge_e);
+                self.time_out(front.call, edge_id);
             }
         }
-        if let Some(at) = edge!(self, edge_e).deadlines.rearm() {
+        if let Some(at) = self.edges[edge_id.ix()].deadlines.rearm() {
             self.queue
-                .schedule(at, Event::CallDeadline { edge: edge_e });
+                .schedule(at, Event::CallDeadline { edge: edge_id });
         }
     }
 
     /// The caller gives up on a call; the callee still finishes it, unheard.
-    fn time_out(&mut self, call: Entity, edge_e: Entity) {
+    fn time_out(&mut self, call: Entity, edge_id: EdgeId) {
         let (parent, attempt, holds_connection) = {
             let mut c = call!(self, call);
             let Caller::Call(parent) = c.caller else {
@@ -689,67 +629,66 @@ impl Engine<'_> {
             c.holds_connection = false;
             (parent, c.attempt, held)
         };
-        edge!(self, edge_e).counters.timeouts += 1;
-        self.finish_on_edge(edge_e, holds_connection, true);
-        self.child_done(parent, edge_e, attempt, Reply::failed(ErrorCause::Timeout));
+        self.edges[edge_id.ix()].counters.timeouts += 1;
+        self.finish_on_edge(edge_id, holds_connection, true);
+        self.child_done(parent, edge_id, attempt, Reply::failed(ErrorCause::Timeout));
     }
 
     /// Fails the calls that waited too long for a pooled connection.
-    fn pool_deadlines(&mut self, edge_e: Entity) {
+    fn pool_deadlines(&mut self, edge_id: EdgeId) {
         let now = self.now;
-        let expired: Vec<Entity> = {
-            let mut edge = edge!(self, edge_e);
-            let pool = edge.pool.as_mut().expect("pool deadline on a pooled edge");
-            if !pool.waiters.take_wake(now) {
-                return;
-            }
-            let mut expired = Vec::new();
-            while pool.waiters.front().is_some_and(|d| d.at_ns <= now) {
-                expired.push(pool.waiters.pop_front().expect("front exists").call);
-                pool.waiting.dec(now);
-            }
-            if let Some(at) = pool.waiters.rearm() {
-                self.queue
-                    .schedule(at, Event::PoolDeadline { edge: edge_e });
-            }
-            expired
-        };
+        let pool = self.edges[edge_id.ix()]
+            .pool
+            .as_mut()
+            .expect("pool deadline on a pooled edge");
+        if !pool.waiters.take_wake(now) {
+            return;
+        }
+        let mut expired = Vec::new();
+        while pool.waiters.front().is_some_and(|d| d.at_ns <= now) {
+            expired.push(pool.waiters.pop_front().expect("front exists").call);
+            pool.waiting.dec(now);
+        }
+        if let Some(at) = pool.waiters.rearm() {
+            self.queue
+                .schedule(at, Event::PoolDeadline { edge: edge_id });
+        }
         for call in expired {
-            let c = call!(self, call).clone();
+            let (caller, attempt) = {
+                let c = call!(self, call);
+                (c.caller, c.attempt)
+            };
             self.world.despawn(call);
-            let Caller::Call(parent) = c.caller else {
+            let Caller::Call(parent) = caller else {
                 continue;
             };
             self.child_done(
                 parent,
-                edge_e,
-                c.attempt,
+                edge_id,
+                attempt,
                 Reply::failed(ErrorCause::PoolExhausted),
             );
         }
     }
 
     /// A router checks its backends.
-    fn health_check(&mut self, node: Entity) {
-        let Ok(router) = self.qs.routers.get(self.world, node) else {
+    fn health_check(&mut self, node: NodeId) {
+        let Some(router) = self.nodes[node.ix()].router.as_ref() else {
             return;
         };
         let Some(check) = router.check else { return };
-        let targets = router.targets.clone();
-        let up: Vec<bool> = targets
-            .iter()
-            .map(|&e| {
-                let to = self.qs.edges.get(self.world, e).map(|edge| edge.to);
-                to.is_ok_and(|to| !self.qs.down.get(self.world, to).unwrap_or(false))
-            })
-            .collect();
-        let mut router = self
-            .qs
-            .routers
-            .get_mut(self.world, node)
-            .expect("router read above");
-        for (i, up) in up.into_iter().enumerate() {
-            router.observe(i, up);
+        for i in 0..router.targets.len() {
+            let router = self.nodes[node.ix()]
+                .router
+                .as_ref()
+                .expect("checked above");
+            let to = self.edges[router.targets[i].ix()].to;
+            let up = !self.nodes[to.ix()].down;
+            self.nodes[node.ix()]
+                .router
+                .as_mut()
+                .expect("checked above")
+                .observe(i, up);
         }
         self.queue
             .schedule(self.now + check.interval_ns, Event::HealthChecked { node });
@@ -760,44 +699,50 @@ impl Engine<'_> {
         let now = self.now;
         let history = self.world.resource::<MetricsHistory>();
         let window_ns = history.window_ns;
-        let start = now.saturating_sub(window_ns);
-        let steady = history.is_steady(now);
         let window_s = history.window_s();
+        let steady = history.is_steady(now);
+        let start = now.saturating_sub(window_ns);
 
         // Outgoing edges' pools and retries, per caller node.
-        let mut by_node: BTreeMap<Entity, (f64, u32, f64, u64)> = BTreeMap::new();
-        let mut edges = self.world.query::<&mut Edge>();
-        for mut edge in edges.iter_mut(self.world) {
-            let from = edge.from;
+        #[derive(Clone, Copy, Default)]
+        struct Outgoing {
+            pool_in_use: f64,
+            pool_size: u32,
+            pool_waiters: f64,
+            retries: u64,
+        }
+        let mut outgoing = vec![Outgoing::default(); self.nodes.len()];
+        for edge in self.edges.iter_mut() {
             let counters = std::mem::take(&mut edge.counters);
-            let entry = by_node.entry(from).or_default();
-            entry.3 += counters.retries;
+            let out = &mut outgoing[edge.from.ix()];
+            out.retries += counters.retries;
             if let Some(pool) = edge.pool.as_mut() {
-                entry.0 += pool.in_use.close(start, now).0;
-                entry.1 += pool.size;
-                entry.2 += pool.waiting.close(start, now).0;
+                out.pool_in_use += pool.in_use.close(start, now).0;
+                out.pool_size += pool.size;
+                out.pool_waiters += pool.waiting.close(start, now).0;
             }
-            let _: EdgeCounters = counters;
         }
 
-        let mut nodes = BTreeMap::new();
+        let mut nodes = std::collections::BTreeMap::new();
         let mut steady_hists = Vec::new();
-        let mut query = self
-            .world
-            .query::<(Entity, &Node, &mut Station, &mut NodeMetrics, Has<Down>)>();
-        let mut oldest_queued: Vec<(String, Entity)> = Vec::new();
-        for (entity, info, mut station, mut m, down) in query.iter_mut(self.world) {
+        for (i, slot) in self.nodes.iter_mut().enumerate() {
+            let info = self
+                .world
+                .get::<Node>(self.node_entities[i])
+                .expect("node entity has a Node");
+            let (station, m) = (&mut slot.station, &mut slot.metrics);
             let (busy, _) = station.busy.close(start, now);
             let (queue_depth, queue_max) = station.queued.close(start, now);
             let (in_flight, _) = m.in_flight.close(start, now);
             let answered = m.ok + m.errors.iter().sum::<u64>();
-            let (pool_in_use, pool_size, pool_waiters, retries) =
-                by_node.get(&entity).copied().unwrap_or_default();
-            if m.is_message_queue
-                && let Some(&front) = station.queue.front()
-            {
-                oldest_queued.push((info.id.clone(), front));
-            }
+            let out = outgoing[i];
+            let consumer_lag_ms = m.is_message_queue.then(|| {
+                station.queue.front().map_or(0.0, |&front| {
+                    self.calls
+                        .get(self.world, front)
+                        .map_or(0.0, |c| ns_to_ms(now - c.arrived_ns))
+                })
+            });
             let record = NodeWindow {
                 kind: info.kind.to_string(),
                 arrivals: m.arrivals,
@@ -822,7 +767,7 @@ impl Engine<'_> {
                 } else {
                     0.0
                 },
-                utilization: if station.servers == super::station::UNBOUNDED {
+                utilization: if station.servers == UNBOUNDED {
                     0.0
                 } else {
                     busy / f64::from(station.servers.max(1))
@@ -832,32 +777,24 @@ impl Engine<'_> {
                 queue_depth,
                 queue_max,
                 in_flight,
-                pool_in_use,
-                pool_size,
-                pool_waiters,
+                pool_in_use: out.pool_in_use,
+                pool_size: out.pool_size,
+                pool_waiters: out.pool_waiters,
                 hit_rate: (m.hits + m.misses > 0)
                     .then(|| m.hits as f64 / (m.hits + m.misses) as f64),
                 replication_lag_ms: m.replication_lag_max_ns.map(ns_to_ms),
-                consumer_lag_ms: m.is_message_queue.then_some(0.0),
-                retries,
-                down,
+                consumer_lag_ms,
+                retries: out.retries,
+                down: slot.down,
             };
             if steady {
                 steady_hists.push((info.id.clone(), m.latency.clone()));
             }
-            m.reset_counters();
             nodes.insert(info.id.clone(), record);
-        }
-        for (id, front) in oldest_queued {
-            if let Ok(c) = self.qs.calls.get(self.world, front) {
-                let lag = ns_to_ms(now - c.arrived_ns);
-                if let Some(n) = nodes.get_mut(&id) {
-                    n.consumer_lag_ms = Some(lag);
-                }
-            }
+            m.reset_counters();
         }
 
-        let in_flight_calls = self.world.query::<&Call>().iter(self.world).count() as u64;
+        let in_flight_calls = self.calls.iter(self.world).count() as u64;
         let e2e = &mut *self.e2e;
         let answered = e2e.ok + e2e.errors.iter().sum::<u64>();
         let record = WindowRecord {
@@ -881,12 +818,11 @@ impl Engine<'_> {
                 .add(&e2e.latency)
                 .expect("same histogram bounds");
             for (id, hist) in steady_hists {
-                history
+                let merged = history
                     .steady_nodes
                     .entry(id)
-                    .or_insert_with(latency_histogram)
-                    .add(&hist)
-                    .expect("same histogram bounds");
+                    .or_insert_with(latency_histogram);
+                merged.add(&hist).expect("same histogram bounds");
             }
         }
         history.windows.push(record);

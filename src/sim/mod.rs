@@ -16,6 +16,7 @@ mod rng;
 mod routing;
 mod station;
 mod time;
+mod topology;
 
 pub use behaviour::{Behaviour, Cx, Model, Next, Node, ReadReplicas};
 pub use call::{Call, Caller, ErrorCause, Phase, Reply, RequestKind};
@@ -35,6 +36,7 @@ pub use rng::SimRng;
 pub use routing::{Balance, HealthCheck, Router};
 pub use station::{Station, UNBOUNDED};
 pub use time::{NS_PER_MS, NS_PER_S, Nanos, ms_to_ns, ns_to_ms, ns_to_s, positive};
+pub use topology::{EdgeId, NodeId, Topology};
 
 use bevy::ecs::schedule::{LogLevel, ScheduleBuildSettings};
 use bevy::prelude::*;
@@ -59,6 +61,7 @@ impl Plugin for SimPlugin {
             .init_resource::<EndToEnd>()
             .init_resource::<MetricsHistory>()
             .init_resource::<EngineQueries>()
+            .init_resource::<Topology>()
             .configure_sets(
                 FixedUpdate,
                 (SimSystems::Advance, SimSystems::Drain).chain(),

@@ -6,12 +6,13 @@ use std::collections::BinaryHeap;
 use bevy::prelude::*;
 
 use super::time::Nanos;
+use super::topology::{EdgeId, NodeId};
 
 /// Something that happens at an instant of simulated time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     /// A traffic source emits its next request.
-    Generated { node: Entity },
+    Generated { node: NodeId },
     /// A call reaches the node it was sent to.
     Arrived { call: Entity },
     /// A call's own work at its node is done.
@@ -21,15 +22,15 @@ pub enum Event {
     /// The caller sends a failed call again.
     Resent {
         parent: Entity,
-        edge: Entity,
+        edge: EdgeId,
         attempt: u8,
     },
     /// The earliest call deadline on an edge may have passed.
-    CallDeadline { edge: Entity },
+    CallDeadline { edge: EdgeId },
     /// The earliest connection-pool wait on an edge may have run out.
-    PoolDeadline { edge: Entity },
+    PoolDeadline { edge: EdgeId },
     /// A node checks the health of the nodes it routes to.
-    HealthChecked { node: Entity },
+    HealthChecked { node: NodeId },
     /// The current metrics window ends.
     WindowClosed,
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rng::SimRng;
 use super::time::Nanos;
+use super::topology::EdgeId;
 
 /// How a backend is chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -36,7 +37,7 @@ pub struct Router {
     /// The policy.
     pub balance: Balance,
     /// Edges to the backends.
-    pub targets: Vec<Entity>,
+    pub targets: Vec<EdgeId>,
     /// What the health checks believe, per target.
     pub healthy: Vec<bool>,
     /// Checks in a row that disagreed with `healthy`, per target.
@@ -48,7 +49,7 @@ pub struct Router {
 
 impl Router {
     /// A router over `targets`, all believed healthy.
-    pub fn new(balance: Balance, targets: Vec<Entity>, check: Option<HealthCheck>) -> Self {
+    pub fn new(balance: Balance, targets: Vec<EdgeId>, check: Option<HealthCheck>) -> Self {
         let n = targets.len();
         Router {
             balance,
@@ -83,13 +84,13 @@ impl Router {
     pub fn pick(
         &mut self,
         rng: &mut SimRng,
-        mut load: impl FnMut(Entity) -> u32,
-    ) -> Option<Entity> {
+        mut load: impl FnMut(EdgeId) -> u32,
+    ) -> Option<EdgeId> {
         let healthy = self.healthy.iter().filter(|h| **h).count() as u32;
         if healthy == 0 {
             return None;
         }
-        let nth = |router: &Router, k: u32| -> Entity {
+        let nth = |router: &Router, k: u32| -> EdgeId {
             let i = router
                 .healthy
                 .iter()
@@ -109,7 +110,7 @@ impl Router {
                 // Scan from a rotating start so ties spread evenly.
                 let start = self.next % healthy;
                 self.next = self.next.wrapping_add(1);
-                let mut best: Option<(u32, Entity)> = None;
+                let mut best: Option<(u32, EdgeId)> = None;
                 for k in 0..healthy {
                     let e = nth(self, (start + k) % healthy);
                     let l = load(e);
