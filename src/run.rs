@@ -154,6 +154,8 @@ pub struct NodeSummary {
     pub pool_size: u32,
     /// Mean calls waiting for a connection.
     pub pool_waiters: f64,
+    /// Stale replica reads (per second).
+    pub stale_reads: f64,
     /// Cache hit rate.
     pub hit_rate: Option<f64>,
     /// Largest replication lag.
@@ -228,6 +230,7 @@ impl Summary {
                 s.pool_in_use += nw.pool_in_use / n;
                 s.pool_size = nw.pool_size;
                 s.pool_waiters += nw.pool_waiters / n;
+                s.stale_reads += nw.stale_reads as f64 / span_s;
                 s.hit_rate = nw
                     .hit_rate
                     .map(|h| s.hit_rate.unwrap_or(0.0) + h / n)

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::keyspace::{Keyspace, KeyspaceParams, Lookup};
 use super::{Built, Capacity, Wiring};
 use crate::any_accessors;
 use crate::sim::{Behaviour, Call, Cx, Dist, EdgeId, Nanos, Next, Reply, RequestKind, Sampler};
@@ -24,6 +25,9 @@ pub struct CacheParams {
     pub work: Dist,
     /// Read-through: on a miss the cache itself fetches from this node.
     pub origin: Option<String>,
+    /// Keys instead of a fixed ratio: the hit rate emerges from the traffic's keys, the
+    /// capacity (LRU) and the TTL. `hit_ratio` is then unused.
+    pub keyspace: Option<KeyspaceParams>,
 }
 
 impl Default for CacheParams {
@@ -35,6 +39,7 @@ impl Default for CacheParams {
             queue_capacity: None,
             work: Dist::LogNormal { p50: 0.3, p99: 1.5 },
             origin: None,
+            keyspace: None,
         }
     }
 }
@@ -42,30 +47,81 @@ impl Default for CacheParams {
 /// Hit-or-miss logic shared by caches and CDNs.
 #[derive(Clone, Debug)]
 pub struct HitOrMiss {
-    /// Share of reads that hit.
+    /// Share of reads that hit (fixed-ratio mode).
     pub hit_ratio: f64,
     /// Where a miss is fetched from (read-through), if anywhere.
     pub origin: Option<EdgeId>,
+    /// The contents, in keyspace mode.
+    pub keyspace: Option<Keyspace>,
 }
 
 impl HitOrMiss {
     /// After the lookup: hit, or miss (fetch from the origin or report the miss).
-    pub fn after_lookup(&self, cx: &mut Cx, call: &Call) -> Next {
-        if call.kind == RequestKind::Write {
+    pub fn after_lookup(&mut self, cx: &mut Cx, call: &Call) -> Next {
+        if call.fill || call.kind == RequestKind::Write {
+            if let Some(ks) = self.keyspace.as_mut() {
+                if call.fill {
+                    ks.set(call.key, cx.now_ns, cx.rng);
+                } else {
+                    ks.write(call.key, cx.now_ns, cx.rng);
+                }
+            }
             return Next::Respond(Reply::OK);
         }
-        if cx.rng.chance(self.hit_ratio) {
-            cx.metrics.hits += 1;
-            return Next::Respond(Reply::OK);
+        let lookup = match (cx.mods.hit_rate, self.keyspace.as_mut()) {
+            (Some(forced), _) => {
+                if cx.rng.chance(forced) {
+                    Lookup::Hit
+                } else {
+                    Lookup::Miss
+                }
+            }
+            (None, Some(ks)) => ks.get(call.key, cx.now_ns, cx.rng),
+            (None, None) => {
+                if cx.rng.chance(self.hit_ratio) {
+                    Lookup::Hit
+                } else {
+                    Lookup::Miss
+                }
+            }
+        };
+        match lookup {
+            Lookup::Hit => {
+                cx.metrics.hits += 1;
+                Next::Respond(Reply::OK)
+            }
+            Lookup::Stale => {
+                cx.metrics.hits += 1;
+                Next::Respond(Reply {
+                    stale: true,
+                    ..Reply::OK
+                })
+            }
+            Lookup::Miss => {
+                cx.metrics.misses += 1;
+                match self.origin {
+                    Some(origin) => Next::Call(origin),
+                    None => Next::Respond(Reply {
+                        miss: true,
+                        ..Reply::OK
+                    }),
+                }
+            }
         }
-        cx.metrics.misses += 1;
-        match self.origin {
-            Some(origin) => Next::Call(origin),
-            None => Next::Respond(Reply {
-                error: None,
-                miss: true,
-            }),
+    }
+
+    /// After a read-through fetch: keep the value.
+    pub fn after_fetch(&mut self, cx: &mut Cx, call: &Call, reply: Reply) -> Next {
+        if reply.error.is_none()
+            && let Some(ks) = self.keyspace.as_mut()
+        {
+            ks.set(call.key, cx.now_ns, cx.rng);
         }
+        Next::Respond(Reply {
+            miss: false,
+            stale: false,
+            ..reply
+        })
     }
 }
 
@@ -83,6 +139,9 @@ impl CacheParams {
     /// Checks the values.
     pub fn validate(&self) -> Result<(), String> {
         validate_hit_ratio(self.hit_ratio)?;
+        if let Some(ks) = &self.keyspace {
+            ks.validate()?;
+        }
         self.capacity().validate()?;
         self.work.validate()
     }
@@ -109,6 +168,7 @@ impl CacheParams {
             lookup: HitOrMiss {
                 hit_ratio: self.hit_ratio,
                 origin,
+                keyspace: self.keyspace.map(Keyspace::warm),
             },
         };
         Ok(Built::plain(self.capacity().station(false), model))
@@ -139,11 +199,8 @@ impl Behaviour for Cache {
         self.lookup.after_lookup(cx, call)
     }
 
-    fn after_calls(&mut self, _: &mut Cx, _: &mut Call, reply: Reply) -> Next {
-        Next::Respond(Reply {
-            miss: false,
-            ..reply
-        })
+    fn after_calls(&mut self, cx: &mut Cx, call: &mut Call, reply: Reply) -> Next {
+        self.lookup.after_fetch(cx, call, reply)
     }
 
     any_accessors!();

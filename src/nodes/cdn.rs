@@ -47,6 +47,7 @@ impl CdnParams {
         let lookup = HitOrMiss {
             hit_ratio: self.edge_hit_ratio,
             origin: Some(wiring.edge_to(&self.origin)?),
+            keyspace: None,
         };
         Ok(Built::plain(
             Station::new(UNBOUNDED, UNBOUNDED, false),

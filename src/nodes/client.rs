@@ -53,6 +53,27 @@ pub struct ClientParams {
     pub read_ratio: f64,
     /// Size of a successful response, in bytes.
     pub response_bytes: u64,
+    /// The data items requests are about, by popularity; none = no keys (key 0).
+    pub keyspace: Option<KeyPopularity>,
+}
+
+/// Which keys requests ask for: ranks 0..keys with Zipf popularity (rank 0 the hottest).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeyPopularity {
+    /// Distinct keys.
+    pub keys: u32,
+    /// Zipf exponent: 0 is uniform, about 1 is typical of web content.
+    pub zipf_s: f64,
+}
+
+impl Default for KeyPopularity {
+    fn default() -> Self {
+        KeyPopularity {
+            keys: 1_000_000,
+            zipf_s: 1.0,
+        }
+    }
 }
 
 impl Default for ClientParams {
@@ -63,6 +84,7 @@ impl Default for ClientParams {
             pattern: Pattern::Steady,
             read_ratio: 0.9,
             response_bytes: 5_000,
+            keyspace: None,
         }
     }
 }
@@ -72,6 +94,11 @@ impl ClientParams {
     pub fn validate(&self) -> Result<(), String> {
         if !(self.rps.is_finite() && self.rps > 0.0) {
             return Err(format!("rps must be a number > 0, found {}", self.rps));
+        }
+        if let Some(k) = self.keyspace
+            && (k.keys == 0 || !(k.zipf_s >= 0.0 && k.zipf_s.is_finite()))
+        {
+            return Err("keyspace needs keys >= 1 and zipf_s >= 0".into());
         }
         if !(0.0..=1.0).contains(&self.read_ratio) {
             return Err(format!(
@@ -172,6 +199,7 @@ impl ClientParams {
             Client {
                 params: self.clone(),
                 target,
+                keys: self.keyspace.map(|k| ZipfTable::new(k.keys, k.zipf_s)),
             },
         ))
     }
@@ -183,6 +211,46 @@ pub struct Client {
     /// Its parameters.
     pub params: ClientParams,
     target: crate::sim::EdgeId,
+    keys: Option<ZipfTable>,
+}
+
+/// Zipf sampling by inversion of a precomputed cumulative table (exact and portable).
+#[derive(Clone, Debug)]
+pub struct ZipfTable {
+    cdf: std::sync::Arc<[f64]>,
+}
+
+impl ZipfTable {
+    /// The table for ranks 0..keys with exponent `s`.
+    pub fn new(keys: u32, s: f64) -> Self {
+        let mut acc = 0.0;
+        let mut cdf: Vec<f64> = (0..keys)
+            .map(|k| {
+                acc += libm::pow(f64::from(k) + 1.0, -s);
+                acc
+            })
+            .collect();
+        let total = acc;
+        cdf.iter_mut().for_each(|c| *c /= total);
+        ZipfTable { cdf: cdf.into() }
+    }
+
+    /// A key.
+    pub fn sample(&self, rng: &mut crate::sim::SimRng) -> u32 {
+        let u = rng.unit();
+        self.cdf
+            .partition_point(|&c| c <= u)
+            .min(self.cdf.len() - 1) as u32
+    }
+
+    /// Share of requests for the `n` hottest keys.
+    pub fn head_share(&self, n: u32) -> f64 {
+        if n == 0 {
+            0.0
+        } else {
+            self.cdf[(n as usize).min(self.cdf.len()) - 1]
+        }
+    }
 }
 
 impl Behaviour for Client {
@@ -201,7 +269,8 @@ impl Behaviour for Client {
     /// Non-homogeneous arrivals by thinning: candidates at the peak rate, each kept with
     /// probability rate(t) / peak. With a steady rate every candidate is kept.
     fn next_arrival_in(&mut self, cx: &mut Cx) -> Option<Nanos> {
-        let peak = self.params.peak_rate();
+        let scale = cx.mods.traffic;
+        let peak = self.params.peak_rate() * scale;
         if peak <= 0.0 {
             return None;
         }
@@ -214,19 +283,20 @@ impl Behaviour for Client {
                 Arrival::Constant => 1.0 / peak,
             };
             t_s += gap_s;
-            if cx.rng.chance(self.params.rate_at(t_s) / peak) {
+            if cx.rng.chance(self.params.rate_at(t_s) * scale / peak) {
                 return Some(((t_s - start_s) * NS_PER_S as f64).round().max(1.0) as Nanos);
             }
         }
         None
     }
 
-    fn request_kind(&mut self, cx: &mut Cx) -> RequestKind {
-        if cx.rng.chance(self.params.read_ratio) {
+    fn request_kind(&mut self, cx: &mut Cx) -> (RequestKind, u32) {
+        let kind = if cx.rng.chance(self.params.read_ratio) {
             RequestKind::Read
         } else {
             RequestKind::Write
-        }
+        };
+        (kind, self.keys.as_ref().map_or(0, |k| k.sample(cx.rng)))
     }
 
     fn response_bytes(&self) -> u64 {

@@ -5,6 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use super::plan::KeyHasher;
 use super::{Built, Wiring};
 use crate::any_accessors;
 use crate::sim::{
@@ -47,6 +51,9 @@ pub struct DatabaseParams {
     pub read_replicas: u32,
     /// How writes reach the replicas.
     pub replication: ReplicationParams,
+    /// Read-your-writes: a read of a key whose latest write has not reached the chosen
+    /// replica yet goes to the primary instead (no stale read, more primary load).
+    pub read_your_writes: bool,
 }
 
 impl Default for DatabaseParams {
@@ -64,6 +71,7 @@ impl Default for DatabaseParams {
             },
             read_replicas: 0,
             replication: ReplicationParams::default(),
+            read_your_writes: false,
         }
     }
 }
@@ -97,6 +105,9 @@ impl DatabaseParams {
             ship: self.replication.ship.sampler(),
             apply_ns: ms_to_ns(self.replication.apply_ms),
             replica_free_at_ns: vec![0; self.read_replicas as usize],
+            applied_at_ns: HashMap::default(),
+            read_your_writes: self.read_your_writes,
+            next_replica: 0,
         };
         Ok(Built::plain(self.station(), model))
     }
@@ -109,6 +120,9 @@ impl DatabaseParams {
             ship: self.replication.ship.sampler(),
             apply_ns: 0,
             replica_free_at_ns: Vec::new(),
+            applied_at_ns: HashMap::default(),
+            read_your_writes: false,
+            next_replica: 0,
         };
         Built::plain(self.station(), model)
     }
@@ -123,6 +137,10 @@ pub struct Database {
     apply_ns: Nanos,
     /// Per replica, when it finishes applying the writes shipped so far.
     pub replica_free_at_ns: Vec<Nanos>,
+    /// Per recently written key, when its latest write is applied at each replica.
+    applied_at_ns: HashMap<u32, Vec<Nanos>, BuildHasherDefault<KeyHasher>>,
+    read_your_writes: bool,
+    next_replica: u32,
 }
 
 impl Behaviour for Database {
@@ -142,14 +160,37 @@ impl Behaviour for Database {
             // Each replica applies writes in commit order (Lindley's recursion for a FIFO
             // single-server queue): done = max(arrival, previous done) + apply time.
             let now = cx.now_ns;
+            let mut applied = Vec::with_capacity(self.replica_free_at_ns.len());
             for free_at in &mut self.replica_free_at_ns {
-                let arrival = now + self.ship.sample(cx.rng);
+                let arrival = now + self.ship.sample(cx.rng) + cx.mods.replication_delay_ns;
                 let done = arrival.max(*free_at) + self.apply_ns;
                 *free_at = done;
                 cx.metrics.replication_lag(done - now);
+                applied.push(done);
+            }
+            if !applied.is_empty() {
+                self.applied_at_ns.insert(call.key, applied);
             }
         }
         Next::Respond(Reply::OK)
+    }
+
+    fn pick_replica(&mut self, cx: &mut Cx, key: u32, replicas: usize) -> Option<usize> {
+        let i = self.next_replica as usize % replicas;
+        self.next_replica = self.next_replica.wrapping_add(1);
+        let unapplied = self
+            .applied_at_ns
+            .get(&key)
+            .and_then(|a| a.get(i))
+            .is_some_and(|&at| at > cx.now_ns);
+        if !unapplied {
+            return Some(i);
+        }
+        if self.read_your_writes {
+            return None;
+        }
+        cx.metrics.stale_reads += 1;
+        Some(i)
     }
 
     any_accessors!();

@@ -55,12 +55,7 @@ impl ExternalApiParams {
 
     /// Builds the API (unlimited concurrency: it is someone else's fleet).
     pub fn build(&self, _: &dyn Wiring) -> Result<Built, String> {
-        let limit = self.rate_limit_rps.map(|rps| TokenBucket {
-            rate_per_ns: rps / NS_PER_S as f64,
-            burst: rps,
-            tokens: rps,
-            at_ns: 0,
-        });
+        let limit = self.rate_limit_rps.map(TokenBucket::per_second);
         let model = ExternalApi {
             latency: self.latency.sampler(),
             error_rate: self.error_rate,
@@ -74,9 +69,9 @@ impl ExternalApiParams {
     }
 }
 
-/// A token bucket.
+/// A token bucket: a rate limit one second deep.
 #[derive(Clone, Debug)]
-struct TokenBucket {
+pub struct TokenBucket {
     rate_per_ns: f64,
     burst: f64,
     tokens: f64,
@@ -84,7 +79,18 @@ struct TokenBucket {
 }
 
 impl TokenBucket {
-    fn take(&mut self, now_ns: Nanos) -> bool {
+    /// A full bucket for `rps` requests per second.
+    pub fn per_second(rps: f64) -> Self {
+        TokenBucket {
+            rate_per_ns: rps / NS_PER_S as f64,
+            burst: rps,
+            tokens: rps,
+            at_ns: 0,
+        }
+    }
+
+    /// Takes a token if there is one.
+    pub fn take(&mut self, now_ns: Nanos) -> bool {
         self.tokens =
             (self.tokens + (now_ns - self.at_ns) as f64 * self.rate_per_ns).min(self.burst);
         self.at_ns = now_ns;

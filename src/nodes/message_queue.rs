@@ -52,8 +52,10 @@ impl MessageQueueParams {
         let model = Service {
             kind: "message_queue",
             work: self.work.sampler(),
-            plan: CallPlan::resolve(&self.calls, wiring)?,
+            plan: CallPlan::resolve(&self.calls, false, wiring)?,
             acks_on_enqueue: true,
+            limit: None,
+            refused: false,
         };
         let station = Station::new(self.consumers, self.capacity.unwrap_or(UNBOUNDED), true);
         Ok(Built {

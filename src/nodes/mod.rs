@@ -7,6 +7,7 @@ pub mod cdn;
 pub mod client;
 pub mod database;
 pub mod external_api;
+pub mod keyspace;
 pub mod load_balancer;
 pub mod message_queue;
 pub mod plan;

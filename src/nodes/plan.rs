@@ -4,7 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::Wiring;
-use crate::sim::{EdgeId, Next, Reply, RequestKind, SimRng};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use bevy::prelude::Entity;
+
+use crate::sim::{Call, Cx, EdgeId, FILL_STEP, Next, Reply, RequestKind, SimRng};
 
 /// Which requests a step applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -45,6 +50,9 @@ pub enum CallStep {
         /// Cache-aside: if the called cache misses, call this node next.
         #[serde(default)]
         on_miss: Option<String>,
+        /// Cache-aside: after the origin answered, store the value in the cache.
+        #[serde(default = "yes")]
+        fill: bool,
     },
     /// Call several nodes at once and wait for all.
     Parallel {
@@ -61,6 +69,10 @@ pub enum CallStep {
 
 fn one() -> f64 {
     1.0
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl CallStep {
@@ -102,22 +114,53 @@ pub fn validate(steps: &[CallStep]) -> Result<(), String> {
 struct Step {
     edges: Vec<EdgeId>,
     on_miss: Option<EdgeId>,
+    fill: bool,
     when: When,
     probability: f64,
 }
 
-/// Flag in `Call::step` while the cache-aside fallback of a step is in progress.
+/// Flag in `Call::step` while the cache-aside fallback (the origin read) is in progress.
 const FALLBACK: u16 = 0x8000;
+/// Flag in `Call::step` while a call waits for another's origin read of the same key.
+const PARKED: u16 = 0x2000;
+/// The step index bits.
+const INDEX: u16 = 0x1fff;
 
 /// A call plan with its edges resolved.
 #[derive(Clone, Debug, Default)]
 pub struct CallPlan {
     steps: Vec<Step>,
+    /// Single-flight: one origin read per key at a time; the others wait for it.
+    coalesce: bool,
+    /// Keys being read from the origin, with the calls waiting for them.
+    in_flight: HashMap<u32, Vec<Entity>, BuildHasherDefault<KeyHasher>>,
+}
+
+/// A cheap deterministic hasher for `u32` keys.
+#[derive(Default)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }
 
 impl CallPlan {
     /// Resolves the steps' node ids to edges.
-    pub fn resolve(steps: &[CallStep], wiring: &dyn Wiring) -> Result<Self, String> {
+    pub fn resolve(
+        steps: &[CallStep],
+        coalesce: bool,
+        wiring: &dyn Wiring,
+    ) -> Result<Self, String> {
         let steps = steps
             .iter()
             .map(|s| {
@@ -127,9 +170,11 @@ impl CallPlan {
                         when,
                         probability,
                         on_miss,
+                        fill,
                     } => Step {
                         edges: vec![wiring.edge_to(to)?],
                         on_miss: on_miss.as_deref().map(|m| wiring.edge_to(m)).transpose()?,
+                        fill: *fill,
                         when: *when,
                         probability: *probability,
                     },
@@ -143,16 +188,21 @@ impl CallPlan {
                             .map(|t| wiring.edge_to(t))
                             .collect::<Result<_, _>>()?,
                         on_miss: None,
+                        fill: false,
                         when: *when,
                         probability: *probability,
                     },
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
-        if steps.len() >= usize::from(FALLBACK) {
+        if steps.len() > usize::from(INDEX) {
             return Err("a call plan has too many steps".into());
         }
-        Ok(CallPlan { steps })
+        Ok(CallPlan {
+            steps,
+            coalesce,
+            in_flight: HashMap::default(),
+        })
     }
 
     /// The first step at or after `from` that applies; answers OK when none is left.
@@ -175,25 +225,57 @@ impl CallPlan {
         Next::Respond(Reply::OK)
     }
 
-    /// The current step answered: fail on an error, fall back on a cache miss, or go on.
-    pub fn after_step(
-        &self,
-        reply: Reply,
-        kind: RequestKind,
-        rng: &mut SimRng,
-        step: &mut u16,
-    ) -> Next {
+    /// The current step answered: fail on an error, fall back to the origin on a cache miss
+    /// (once per key if coalescing), fill the cache after the origin answered, or go on.
+    pub fn after_step(&mut self, reply: Reply, cx: &mut Cx, call: &mut Call) -> Next {
+        let step = &mut call.step;
+        let i = usize::from(*step & INDEX);
+        if *step & FILL_STEP != 0 {
+            // A failed fill costs a future miss, not this request.
+            return self.next_from(i + 1, call.kind, cx.rng, step);
+        }
+        let leader = *step & FALLBACK != 0 && *step & PARKED == 0;
+        if leader && self.coalesce {
+            for waiter in self.in_flight.remove(&call.key).unwrap_or_default() {
+                cx.effects.wake.push((
+                    waiter,
+                    Reply {
+                        miss: false,
+                        stale: false,
+                        ..reply
+                    },
+                ));
+            }
+        }
         if let Some(cause) = reply.error {
             return Next::Respond(Reply::failed(cause));
         }
-        let i = usize::from(*step & !FALLBACK);
+        let s = &self.steps[i];
         if *step & FALLBACK == 0
             && reply.miss
-            && let Some(origin) = self.steps[i].on_miss
+            && let Some(origin) = s.on_miss
         {
             *step |= FALLBACK;
+            if self.coalesce {
+                if let Some(waiters) = self.in_flight.get_mut(&call.key) {
+                    waiters.push(cx.call);
+                    *step |= PARKED;
+                    return Next::Park;
+                }
+                self.in_flight.insert(call.key, Vec::new());
+            }
             return Next::Call(origin);
         }
-        self.next_from(i + 1, kind, rng, step)
+        if leader && s.fill {
+            *step = i as u16 | FILL_STEP;
+            return Next::Fill(s.edges[0]);
+        }
+        if reply.stale
+            && let Some(origin) = s.on_miss
+        {
+            // Stale-while-revalidate: answer with the stale value, refresh in the background.
+            cx.effects.detach.push(origin);
+        }
+        self.next_from(i + 1, call.kind, cx.rng, step)
     }
 }

@@ -2,10 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::external_api::TokenBucket;
 use super::plan::{self, CallPlan, CallStep};
 use super::{Built, Capacity, Wiring};
 use crate::any_accessors;
-use crate::sim::{Behaviour, Call, Cx, Dist, Nanos, Next, Reply, Sampler};
+use crate::sim::{Behaviour, Call, Cx, Dist, ErrorCause, Nanos, Next, Reply, Sampler};
 
 /// Parameters of an application service.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -23,6 +24,12 @@ pub struct ServiceParams {
     pub blocking: bool,
     /// Downstream calls after the work, in order.
     pub calls: Vec<CallStep>,
+    /// Request coalescing (single flight): one origin read per key at a time after a cache
+    /// miss; the other requests for that key wait for it.
+    pub coalesce_misses: bool,
+    /// Requests per second it accepts (a token bucket one second deep); the rest are
+    /// rejected at once (load shedding). None = no limit.
+    pub rate_limit_rps: Option<f64>,
 }
 
 impl Default for ServiceParams {
@@ -37,6 +44,8 @@ impl Default for ServiceParams {
             },
             blocking: true,
             calls: Vec::new(),
+            coalesce_misses: false,
+            rate_limit_rps: None,
         }
     }
 }
@@ -44,6 +53,12 @@ impl Default for ServiceParams {
 impl ServiceParams {
     /// Checks the values.
     pub fn validate(&self) -> Result<(), String> {
+        if self
+            .rate_limit_rps
+            .is_some_and(|r| !crate::sim::positive(r))
+        {
+            return Err("rate_limit_rps must be > 0".into());
+        }
         self.capacity().validate()?;
         self.work.validate()?;
         plan::validate(&self.calls)
@@ -63,8 +78,10 @@ impl ServiceParams {
         let model = Service {
             kind: "service",
             work: self.work.sampler(),
-            plan: CallPlan::resolve(&self.calls, wiring)?,
+            plan: CallPlan::resolve(&self.calls, self.coalesce_misses, wiring)?,
             acks_on_enqueue: false,
+            limit: self.rate_limit_rps.map(TokenBucket::per_second),
+            refused: false,
         };
         Ok(Built::plain(self.capacity().station(self.blocking), model))
     }
@@ -81,6 +98,10 @@ pub struct Service {
     pub plan: CallPlan,
     /// Message queues acknowledge the producer once the message is buffered.
     pub acks_on_enqueue: bool,
+    /// Load shedding, if any.
+    pub limit: Option<TokenBucket>,
+    /// The call just admitted was refused by the limit.
+    pub refused: bool,
 }
 
 impl Behaviour for Service {
@@ -93,16 +114,24 @@ impl Behaviour for Service {
     }
 
     fn work(&mut self, cx: &mut Cx, _: &Call) -> Option<Nanos> {
+        // A refused call is answered at once (the engine calls `after_work` right after a
+        // `None`, so the flag cannot go stale).
+        if self.limit.as_mut().is_some_and(|l| !l.take(cx.now_ns)) {
+            self.refused = true;
+            return None;
+        }
         Some(self.work.sample(cx.rng))
     }
 
     fn after_work(&mut self, cx: &mut Cx, call: &mut Call) -> Next {
+        if std::mem::take(&mut self.refused) {
+            return Next::Respond(Reply::failed(ErrorCause::Rejected));
+        }
         self.plan.next_from(0, call.kind, cx.rng, &mut call.step)
     }
 
     fn after_calls(&mut self, cx: &mut Cx, call: &mut Call, reply: Reply) -> Next {
-        self.plan
-            .after_step(reply, call.kind, cx.rng, &mut call.step)
+        self.plan.after_step(reply, cx, call)
     }
 
     any_accessors!();

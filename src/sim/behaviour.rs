@@ -10,6 +10,7 @@ use bevy::prelude::*;
 
 use super::call::{Call, Reply, RequestKind};
 use super::metrics::NodeMetrics;
+use super::modifiers::NodeMods;
 use super::rng::SimRng;
 use super::time::Nanos;
 use super::topology::{EdgeId, NodeId};
@@ -22,6 +23,28 @@ pub struct Cx<'a> {
     pub rng: &'a mut SimRng,
     /// The node's metrics (caches count hits, databases note replication lag).
     pub metrics: &'a mut NodeMetrics,
+    /// The chaos active on the node.
+    pub mods: &'a NodeMods,
+    /// The call being decided on (parked calls are named by it).
+    pub call: Entity,
+    /// Effects to carry out after the decision.
+    pub effects: &'a mut Effects,
+}
+
+/// Side effects a behaviour asks for besides its [`Next`].
+#[derive(Default, Debug)]
+pub struct Effects {
+    /// Parked calls to resume with an answer.
+    pub wake: Vec<(Entity, Reply)>,
+    /// Fire-and-forget calls to send over these edges (same request kind and key).
+    pub detach: Vec<EdgeId>,
+}
+
+impl Effects {
+    /// True when there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.wake.is_empty() && self.detach.is_empty()
+    }
 }
 
 /// What a node does next with a call.
@@ -35,6 +58,10 @@ pub enum Next {
     CallAll(Vec<EdgeId>),
     /// Call the backend the node's [`Router`](super::routing::Router) picks.
     Route,
+    /// Store the value just fetched into the cache over this edge (a fill), and wait.
+    Fill(EdgeId),
+    /// Wait until another call's answer is handed over through [`Effects::wake`].
+    Park,
 }
 
 /// A node kind's behaviour.
@@ -66,15 +93,22 @@ pub trait Behaviour: Send + Sync + 'static {
         None
     }
 
-    /// Traffic sources: whether the request emitted now reads or writes.
-    fn request_kind(&mut self, cx: &mut Cx) -> RequestKind {
+    /// Traffic sources: whether the request emitted now reads or writes, and its key.
+    fn request_kind(&mut self, cx: &mut Cx) -> (RequestKind, u32) {
         let _ = cx;
-        RequestKind::Read
+        (RequestKind::Read, 0)
     }
 
     /// Traffic sources: bytes of a successful response to a user.
     fn response_bytes(&self) -> u64 {
         0
+    }
+
+    /// A database primary with `replicas` read replicas: which one serves a read of `key`
+    /// (`None`: the primary itself). Round robin unless the kind knows better.
+    fn pick_replica(&mut self, cx: &mut Cx, key: u32, replicas: usize) -> Option<usize> {
+        let _ = key;
+        Some(cx.rng.below(replicas as u32) as usize)
     }
 
     /// The kind's parameters, for inspection.

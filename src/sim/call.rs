@@ -38,11 +38,17 @@ pub enum ErrorCause {
     Rejected,
     /// The callee answered with an error of its own (e.g. an external API's 5xx).
     UpstreamError,
+    /// Nothing got through: the network between caller and callee is partitioned.
+    Partitioned,
+    /// The connection was reset (or hung up).
+    ConnectionReset,
+    /// The callee's name did not resolve.
+    DnsFailure,
 }
 
 impl ErrorCause {
     /// All causes, in report order.
-    pub const ALL: [ErrorCause; 7] = [
+    pub const ALL: [ErrorCause; 10] = [
         ErrorCause::Timeout,
         ErrorCause::PoolExhausted,
         ErrorCause::QueueFull,
@@ -50,6 +56,9 @@ impl ErrorCause {
         ErrorCause::CircuitOpen,
         ErrorCause::Rejected,
         ErrorCause::UpstreamError,
+        ErrorCause::Partitioned,
+        ErrorCause::ConnectionReset,
+        ErrorCause::DnsFailure,
     ];
 
     /// The name used in reports and JSON (snake_case).
@@ -62,6 +71,9 @@ impl ErrorCause {
             ErrorCause::CircuitOpen => "circuit_open",
             ErrorCause::Rejected => "rejected",
             ErrorCause::UpstreamError => "upstream_error",
+            ErrorCause::Partitioned => "partitioned",
+            ErrorCause::ConnectionReset => "connection_reset",
+            ErrorCause::DnsFailure => "dns_failure",
         }
     }
 
@@ -85,6 +97,8 @@ pub struct Reply {
     pub error: Option<ErrorCause>,
     /// A cache answered "not found" (cache-aside callers then go to the origin).
     pub miss: bool,
+    /// A cache served an expired value; the caller should refresh it in the background.
+    pub stale: bool,
 }
 
 impl Reply {
@@ -92,13 +106,14 @@ impl Reply {
     pub const OK: Reply = Reply {
         error: None,
         miss: false,
+        stale: false,
     };
 
     /// Failure with `cause`.
     pub fn failed(cause: ErrorCause) -> Self {
         Reply {
             error: Some(cause),
-            miss: false,
+            ..Reply::OK
         }
     }
 
@@ -108,8 +123,13 @@ impl Reply {
             self.error = other.error;
         }
         self.miss |= other.miss;
+        self.stale |= other.stale;
     }
 }
+
+/// Flag in [`Call::step`] while a cache fill of the current step is in progress (set by
+/// call plans; the engine reads it to resend a fill as a fill).
+pub const FILL_STEP: u16 = 0x4000;
 
 /// Who waits for a call's answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,6 +198,10 @@ pub struct Call {
     pub holds_server: bool,
     /// Holds one of the caller's pooled connections.
     pub holds_connection: bool,
+    /// The data item the request is about (from the source's keyspace; 0 without one).
+    pub key: u32,
+    /// A cache fill: store the value just read from the origin.
+    pub fill: bool,
 }
 
 impl Call {
@@ -208,6 +232,8 @@ impl Call {
             reply: Reply::OK,
             holds_server: false,
             holds_connection: false,
+            key: 0,
+            fill: false,
         }
     }
 }

@@ -243,6 +243,8 @@ pub struct Edge {
     pub outstanding: u32,
     /// Counters for the current window.
     pub counters: EdgeCounters,
+    /// When a bandwidth-capped link finishes sending what it has queued.
+    pub link_free_ns: Nanos,
 }
 
 impl Edge {
@@ -260,6 +262,7 @@ impl Edge {
             deadlines: DeadlineFifo::default(),
             outstanding: 0,
             counters: EdgeCounters::default(),
+            link_free_ns: 0,
         }
     }
 }

@@ -11,21 +11,22 @@
 
 use bevy::prelude::*;
 
-use super::behaviour::{Cx, Model, Next, Node, ReadReplicas};
+use super::behaviour::{Cx, Effects, Model, Next, Node, ReadReplicas};
 use super::call::{Call, Caller, ErrorCause, Phase, Reply, RequestKind};
 use super::clock::SimClock;
 use super::deadline::Deadline;
 use super::edge::{CallMode, Edge};
+use super::edits::ScheduledEdits;
 use super::metrics::{
     EndToEnd, MetricsHistory, NodeMetrics, NodeWindow, Percentiles, WindowRecord, errors_by_cause,
     latency_histogram, record_latency,
 };
-use super::modifiers::Down;
+use super::modifiers::{EdgeMods, NodeMods};
 use super::queue::{Event, EventQueue};
 use super::rng::SimRng;
 use super::routing::Router;
 use super::station::{Station, UNBOUNDED};
-use super::time::{Nanos, ns_to_ms, ns_to_s};
+use super::time::{NS_PER_MS, NS_PER_S, Nanos, ns_to_ms, ns_to_s};
 use super::topology::{EdgeId, NodeId, Topology};
 
 /// The cached query of call entities (built once, reused for every event).
@@ -49,8 +50,28 @@ struct NodeSlot {
     metrics: NodeMetrics,
     router: Option<Router>,
     replicas: Option<ReadReplicas>,
-    down: bool,
+    mods: NodeMods,
 }
+
+impl NodeSlot {
+    /// Servers that work now (chaos can take some away).
+    fn servers(&self) -> u32 {
+        if self.mods.capacity >= 1.0 || self.station.servers == UNBOUNDED {
+            self.station.servers
+        } else {
+            (f64::from(self.station.servers) * self.mods.capacity.max(0.0)).ceil() as u32
+        }
+    }
+
+    fn has_free_server(&self) -> bool {
+        self.station.busy.value() < self.servers()
+    }
+}
+
+/// How long TCP waits to connect before giving up when nothing answers.
+const CONNECT_TIMEOUT_NS: Nanos = 3 * NS_PER_S;
+/// TCP's first retransmission timeout (it doubles with each loss of the same packet).
+const RETRANSMIT_NS: Nanos = 200 * NS_PER_MS;
 
 macro_rules! call {
     ($s:ident, $e:expr) => {
@@ -67,13 +88,38 @@ pub fn drain_events(world: &mut World) {
 }
 
 /// Processes every event due at or before `horizon_ns`; returns how many were processed.
-/// The same code runs under the app's clock, in the CLI and in tests.
+/// Scheduled world edits (chaos) apply at their exact times in between. The same code runs
+/// under the app's clock, in the CLI and in tests.
 pub fn run_until(world: &mut World, horizon_ns: Nanos) -> u64 {
+    let mut processed = 0;
+    loop {
+        let next_edit = world
+            .resource::<ScheduledEdits>()
+            .next_time()
+            .filter(|&t| t <= horizon_ns);
+        let Some(at) = next_edit else {
+            return processed + run_segment(world, horizon_ns);
+        };
+        processed += run_segment(world, at);
+        let edits = world.resource_mut::<ScheduledEdits>().take_due(at);
+        for edit in edits {
+            edit(world);
+        }
+    }
+}
+
+/// Processes the events up to `horizon_ns` with the chaos as it stands.
+fn run_segment(world: &mut World, horizon_ns: Nanos) -> u64 {
     let topology = world.resource::<Topology>().clone();
     let mut nodes: Vec<NodeSlot> = topology
         .nodes
         .iter()
         .map(|&e| take_node(world, e))
+        .collect();
+    let edge_mods: Vec<EdgeMods> = topology
+        .edges
+        .iter()
+        .map(|&e| EdgeMods::read(world, e))
         .collect();
     let mut edges: Vec<Edge> = topology
         .edges
@@ -97,10 +143,12 @@ pub fn run_until(world: &mut World, horizon_ns: Nanos) -> u64 {
                         calls: &mut qs.bypass_change_detection().calls,
                         nodes: &mut nodes,
                         edges: &mut edges,
+                        edge_mods: &edge_mods,
                         node_entities: &topology.nodes,
                         queue: queue.bypass_change_detection(),
                         rng: rng.bypass_change_detection(),
                         e2e: e2e.bypass_change_detection(),
+                        effects: Effects::default(),
                         now: clock.now_ns,
                         traffic_until_ns: clock.traffic_until_ns,
                     };
@@ -138,7 +186,7 @@ pub fn run_until(world: &mut World, horizon_ns: Nanos) -> u64 {
 }
 
 fn take_node(world: &mut World, entity: Entity) -> NodeSlot {
-    let down = world.get::<Down>(entity).is_some();
+    let mods = NodeMods::read(world, entity);
     let mut node = world.entity_mut(entity);
     let (station, model, metrics) = node
         .take::<(Station, Model, NodeMetrics)>()
@@ -149,7 +197,7 @@ fn take_node(world: &mut World, entity: Entity) -> NodeSlot {
         metrics,
         router: node.take::<Router>(),
         replicas: node.take::<ReadReplicas>(),
-        down,
+        mods,
     }
 }
 
@@ -158,7 +206,9 @@ struct Engine<'a> {
     calls: &'a mut QueryState<&'static mut Call>,
     nodes: &'a mut [NodeSlot],
     edges: &'a mut [Edge],
+    edge_mods: &'a [EdgeMods],
     node_entities: &'a [Entity],
+    effects: Effects,
     queue: &'a mut EventQueue,
     rng: &'a mut SimRng,
     e2e: &'a mut EndToEnd,
@@ -173,17 +223,14 @@ impl Engine<'_> {
         let now = self.now;
         let window_ns = self.world.resource::<MetricsHistory>().window_ns;
         self.queue.schedule(now + window_ns, Event::WindowClosed);
-        for (i, slot) in self.nodes.iter_mut().enumerate() {
+        for i in 0..self.nodes.len() {
             let node = NodeId(i as u32);
-            let mut cx = Cx {
-                now_ns: now,
-                rng: self.rng,
-                metrics: &mut slot.metrics,
-            };
-            if let Some(dt) = slot.model.0.next_arrival_in(&mut cx) {
+            if let Some(dt) = self.decide(node, Entity::PLACEHOLDER, |model, cx| {
+                model.0.next_arrival_in(cx)
+            }) {
                 self.queue.schedule(now + dt, Event::Generated { node });
             }
-            if let Some(check) = slot.router.as_ref().and_then(|r| r.check) {
+            if let Some(check) = self.nodes[i].router.as_ref().and_then(|r| r.check) {
                 self.queue
                     .schedule(now + check.interval_ns, Event::HealthChecked { node });
             }
@@ -192,7 +239,8 @@ impl Engine<'_> {
 
     fn handle(&mut self, event: Event) {
         match event {
-            Event::Generated { node } => self.generated(node),
+            Event::Generated { node } => self.generated(node, true),
+            Event::Emitted { node } => self.generated(node, false),
             Event::Arrived { call } => self.arrived(call),
             Event::WorkDone { call } => self.work_done(call),
             Event::Replied { call } => self.replied(call),
@@ -205,57 +253,90 @@ impl Engine<'_> {
             Event::PoolDeadline { edge } => self.pool_deadlines(edge),
             Event::HealthChecked { node } => self.health_check(node),
             Event::WindowClosed => self.close_window(),
+            Event::Crashed { node } => self.crashed(node),
         }
     }
 
-    /// A traffic source emits a user request.
-    fn generated(&mut self, node: NodeId) {
+    /// Lets node `node`'s behaviour decide about `call`, then carries out its side effects.
+    fn decide<R>(
+        &mut self,
+        node: NodeId,
+        call: Entity,
+        f: impl FnOnce(&mut Model, &mut Cx) -> R,
+    ) -> R {
         let slot = &mut self.nodes[node.ix()];
         let mut cx = Cx {
             now_ns: self.now,
             rng: self.rng,
             metrics: &mut slot.metrics,
+            mods: &slot.mods,
+            call,
+            effects: &mut self.effects,
         };
-        let kind = slot.model.0.request_kind(&mut cx);
-        if let Some(dt) = slot.model.0.next_arrival_in(&mut cx) {
+        let out = f(&mut slot.model, &mut cx);
+        if !self.effects.is_empty() {
+            self.carry_out_effects(call);
+        }
+        out
+    }
+
+    fn carry_out_effects(&mut self, call: Entity) {
+        let Effects { wake, detach } = std::mem::take(&mut self.effects);
+        for edge in detach {
+            self.send_detached(call, edge);
+        }
+        for (parked, reply) in wake {
+            self.deliver(parked, reply);
+        }
+    }
+
+    /// A traffic source emits a user request (and, unless it is an extra one, schedules its
+    /// next).
+    fn generated(&mut self, node: NodeId, schedule_next: bool) {
+        let (kind, key) = self.decide(node, Entity::PLACEHOLDER, |model, cx| {
+            model.0.request_kind(cx)
+        });
+        if schedule_next
+            && let Some(dt) = self.decide(node, Entity::PLACEHOLDER, |model, cx| {
+                model.0.next_arrival_in(cx)
+            })
+        {
             let at = self.now + dt;
             if at < self.traffic_until_ns {
                 self.queue.schedule(at, Event::Generated { node });
             }
         }
         self.e2e.arrivals += 1;
-        let call = self
-            .world
-            .spawn(Call::new(Caller::Root, node, node, None, kind, self.now))
-            .id();
+        let mut root = Call::new(Caller::Root, node, node, None, kind, self.now);
+        root.key = key;
+        let call = self.world.spawn(root).id();
         self.arrived(call);
     }
 
     /// A call reaches its node.
     fn arrived(&mut self, call: Entity) {
         let now = self.now;
-        let (node, kind) = {
+        let (node, kind, key) = {
             let mut c = call!(self, call);
             c.arrived_ns = now;
             c.due_ns = now;
-            (c.node, c.kind)
+            (c.node, c.kind, c.key)
         };
         let slot = &mut self.nodes[node.ix()];
         slot.metrics.arrivals += 1;
         slot.metrics.in_flight.inc(now);
-        if slot.down {
+        if slot.mods.down {
             return self.respond(call, Reply::failed(ErrorCause::NodeDown));
         }
         if slot.model.0.acks_on_enqueue() {
             // A message queue: buffer a message for the consumers, acknowledge the producer.
-            if !(slot.station.has_free_server() || slot.station.has_room()) {
+            if !(slot.has_free_server() || slot.station.has_room()) {
                 return self.respond(call, Reply::failed(ErrorCause::QueueFull));
             }
             slot.metrics.in_flight.inc(now);
-            let message = self
-                .world
-                .spawn(Call::new(Caller::Detached, node, node, None, kind, now))
-                .id();
+            let mut message = Call::new(Caller::Detached, node, node, None, kind, now);
+            message.key = key;
+            let message = self.world.spawn(message).id();
             self.admit(message, node);
             return self.respond(call, Reply::OK);
         }
@@ -265,13 +346,13 @@ impl Engine<'_> {
     /// Gives a call a server, a place in the queue, or `QueueFull`.
     fn admit(&mut self, call: Entity, node: NodeId) {
         let now = self.now;
-        let station = &mut self.nodes[node.ix()].station;
-        if station.has_free_server() {
-            station.busy.inc(now);
+        let slot = &mut self.nodes[node.ix()];
+        if slot.has_free_server() {
+            slot.station.busy.inc(now);
             self.start_work(call, node);
-        } else if station.has_room() {
-            station.queue.push_back(call);
-            station.queued.inc(now);
+        } else if slot.station.has_room() {
+            slot.station.queue.push_back(call);
+            slot.station.queued.inc(now);
             call!(self, call).phase = Phase::Queued;
         } else {
             self.respond(call, Reply::failed(ErrorCause::QueueFull));
@@ -281,20 +362,30 @@ impl Engine<'_> {
     /// A call takes a server (already counted busy) and starts its own work.
     fn start_work(&mut self, call: Entity, node: NodeId) {
         let now = self.now;
-        let mut c = call!(self, call);
-        c.holds_server = true;
-        c.phase = Phase::Working;
+        let arrived_ns = {
+            let mut c = call!(self, call);
+            c.holds_server = true;
+            c.phase = Phase::Working;
+            c.arrived_ns
+        };
         let slot = &mut self.nodes[node.ix()];
         slot.metrics.started += 1;
-        slot.metrics.wait_sum_ns += (now - c.arrived_ns) as f64;
-        let mut cx = Cx {
-            now_ns: now,
-            rng: self.rng,
-            metrics: &mut slot.metrics,
-        };
-        match slot.model.0.work(&mut cx, &c) {
+        slot.metrics.wait_sum_ns += (now - arrived_ns) as f64;
+        if let Some(injected) = slot.mods.errors
+            && self.rng.chance(injected.rate)
+        {
+            return self.respond(call, Reply::failed(injected.cause));
+        }
+        let slowdown = slot.mods.slowdown;
+        let snapshot = call!(self, call).clone();
+        match self.decide(node, call, |model, cx| model.0.work(cx, &snapshot)) {
             Some(d) => {
-                c.due_ns = now + d;
+                let d = if slowdown == 1.0 {
+                    d
+                } else {
+                    (d as f64 * slowdown).round() as Nanos
+                };
+                call!(self, call).due_ns = now + d;
                 self.queue.schedule(now + d, Event::WorkDone { call });
             }
             None => self.work_done(call),
@@ -303,33 +394,41 @@ impl Engine<'_> {
 
     /// The node's own work on a call is done.
     fn work_done(&mut self, call: Entity) {
-        let mut c = call!(self, call);
+        let mut c = call!(self, call).clone();
         let node = c.node;
-        let slot = &mut self.nodes[node.ix()];
-        let mut cx = Cx {
-            now_ns: self.now,
-            rng: self.rng,
-            metrics: &mut slot.metrics,
-        };
-        let next = slot.model.0.after_work(&mut cx, &mut c);
+        if self.nodes[node.ix()].mods.down {
+            // The node died while working: the work is lost, the connection resets.
+            return self.respond(call, Reply::failed(ErrorCause::NodeDown));
+        }
+        let next = self.decide(node, call, |model, cx| model.0.after_work(cx, &mut c));
+        if let Ok(mut live) = self.calls.get_mut(self.world, call) {
+            live.step = c.step;
+        }
         self.proceed(call, node, next);
     }
 
     fn proceed(&mut self, call: Entity, node: NodeId, next: Next) {
         match next {
             Next::Respond(reply) => self.respond(call, reply),
-            Next::Call(edge) => self.fan_out(call, node, &[edge]),
+            Next::Call(edge) => self.fan_out(call, node, &[edge], false),
+            Next::Fill(edge) => self.fan_out(call, node, &[edge], true),
             Next::CallAll(edges) if edges.is_empty() => self.respond(call, Reply::OK),
-            Next::CallAll(edges) => self.fan_out(call, node, &edges),
+            Next::CallAll(edges) => self.fan_out(call, node, &edges, false),
             Next::Route => match self.route(node) {
-                Some(edge) => self.fan_out(call, node, &[edge]),
+                Some(edge) => self.fan_out(call, node, &[edge], false),
                 None => self.respond(call, Reply::failed(ErrorCause::NodeDown)),
             },
+            Next::Park => {
+                let mut c = call!(self, call);
+                c.pending = 1;
+                c.step_reply = Reply::OK;
+                c.phase = Phase::Calling;
+            }
         }
     }
 
     /// Sends a call's downstream calls; it waits for all of them.
-    fn fan_out(&mut self, call: Entity, node: NodeId, edges: &[EdgeId]) {
+    fn fan_out(&mut self, call: Entity, node: NodeId, edges: &[EdgeId], fill: bool) {
         let blocking = self.nodes[node.ix()].station.blocking;
         let release = {
             let mut c = call!(self, call);
@@ -344,7 +443,7 @@ impl Engine<'_> {
             self.release_server(node);
         }
         for &edge in edges {
-            self.send(call, edge, 0);
+            self.send_attempt(call, edge, 0, fill);
         }
     }
 
@@ -355,26 +454,61 @@ impl Engine<'_> {
         router.pick(self.rng, |e| edges[e.ix()].outstanding)
     }
 
-    /// Where a call to `to` goes: reads to a database primary go to a replica.
-    fn resolve_target(&mut self, to: NodeId, kind: RequestKind) -> NodeId {
-        if kind == RequestKind::Read
-            && let Some(replicas) = self.nodes[to.ix()].replicas.as_mut()
-            && !replicas.replicas.is_empty()
-        {
-            let i = replicas.next as usize % replicas.replicas.len();
-            replicas.next = replicas.next.wrapping_add(1);
-            return replicas.replicas[i];
+    /// Where a call to `to` goes: reads to a database primary go to a replica it picks.
+    fn resolve_target(&mut self, to: NodeId, kind: RequestKind, key: u32) -> NodeId {
+        let replicas = match self.nodes[to.ix()].replicas.as_ref() {
+            Some(r) if kind == RequestKind::Read && !r.replicas.is_empty() => r.replicas.len(),
+            _ => return to,
+        };
+        match self.decide(to, Entity::PLACEHOLDER, |model, cx| {
+            model.0.pick_replica(cx, key, replicas)
+        }) {
+            Some(i) => {
+                self.nodes[to.ix()]
+                    .replicas
+                    .as_ref()
+                    .expect("checked above")
+                    .replicas[i]
+            }
+            None => to,
         }
-        to
+    }
+
+    /// A retry of a call from `parent` over `edge_id`.
+    fn send(&mut self, parent: Entity, edge_id: EdgeId, attempt: u8) {
+        let fill = call!(self, parent).step & super::call::FILL_STEP != 0;
+        self.send_attempt(parent, edge_id, attempt, fill);
+    }
+
+    /// A fire-and-forget call on behalf of `parent` (a background refresh).
+    fn send_detached(&mut self, parent: Entity, edge_id: EdgeId) {
+        let (kind, key, from) = {
+            let p = call!(self, parent);
+            (p.kind, p.key, p.node)
+        };
+        let to = self.edges[edge_id.ix()].to;
+        let target = self.resolve_target(to, kind, key);
+        let mut child = Call::new(
+            Caller::Detached,
+            from,
+            target,
+            Some(edge_id),
+            kind,
+            self.now,
+        );
+        child.key = key;
+        let child = self.world.spawn(child).id();
+        self.transmit(child, edge_id);
     }
 
     /// Makes one attempt of a call from `parent` over `edge_id`.
-    fn send(&mut self, parent: Entity, edge_id: EdgeId, attempt: u8) {
+    fn send_attempt(&mut self, parent: Entity, edge_id: EdgeId, attempt: u8, fill: bool) {
         let now = self.now;
-        let (kind, born, from) = {
+        let (kind, born, from, key) = {
             let p = call!(self, parent);
-            (p.kind, p.born_ns, p.node)
+            (p.kind, p.born_ns, p.node, p.key)
         };
+        let pool_usable = self.edge_mods[edge_id.ix()].pool_usable;
         let edge = &mut self.edges[edge_id.ix()];
         let mode = edge.mode;
         if mode == CallMode::Sync
@@ -391,7 +525,9 @@ impl Engine<'_> {
         }
         let (wait, pooled) = match edge.pool.as_mut() {
             Some(_) if mode == CallMode::Async => (false, false),
-            Some(pool) if pool.in_use.value() >= pool.size => (true, false),
+            Some(pool) if pool.in_use.value() >= pool.size.min(pool_usable.unwrap_or(u32::MAX)) => {
+                (true, false)
+            }
             Some(pool) => {
                 pool.in_use.inc(now);
                 (false, true)
@@ -399,7 +535,7 @@ impl Engine<'_> {
             None => (false, false),
         };
         let to = edge.to;
-        let target = self.resolve_target(to, kind);
+        let target = self.resolve_target(to, kind, key);
         let caller = if mode == CallMode::Async {
             Caller::Detached
         } else {
@@ -408,6 +544,8 @@ impl Engine<'_> {
         let mut child = Call::new(caller, from, target, Some(edge_id), kind, born);
         child.attempt = attempt;
         child.holds_connection = pooled;
+        child.key = key;
+        child.fill = fill;
         if wait {
             child.phase = Phase::AwaitingConnection;
             let child = self.world.spawn(child).id();
@@ -433,39 +571,107 @@ impl Engine<'_> {
         }
     }
 
+    /// One-way network delay on an edge, with the chaos on it.
+    fn network_delay(&mut self, edge_id: EdgeId) -> Nanos {
+        let mods = self.edge_mods[edge_id.ix()];
+        let mut latency = self.edges[edge_id.ix()].latency.sample(self.rng);
+        if let Some(added) = mods.latency {
+            latency += added.add_ns + (added.jitter_ns as f64 * self.rng.unit()).round() as Nanos;
+        }
+        // Each lost transmission costs a retransmission timeout, doubling each time.
+        let mut rto = RETRANSMIT_NS;
+        while mods.loss > 0.0 && rto <= 64 * RETRANSMIT_NS && self.rng.chance(mods.loss) {
+            latency += rto;
+            rto *= 2;
+        }
+        latency
+    }
+
     /// Puts a call on the wire (it has its connection, if the edge pools them).
     fn transmit(&mut self, call: Entity, edge_id: EdgeId) {
         let now = self.now;
+        let mods = self.edge_mods[edge_id.ix()];
+        let latency = self.network_delay(edge_id);
         let edge = &mut self.edges[edge_id.ix()];
         edge.counters.sent += 1;
-        let latency = edge.latency.sample(self.rng);
-        if edge.mode == CallMode::Sync {
+        let sync = edge.mode == CallMode::Sync;
+        let timeout = edge.timeout_ns;
+        if sync {
             edge.outstanding += 1;
-            if let Some(timeout) = edge.timeout_ns
-                && let Some(at) = edge.deadlines.push(Deadline {
-                    at_ns: now + timeout,
-                    call,
-                })
-            {
-                self.queue
-                    .schedule(at, Event::CallDeadline { edge: edge_id });
-            }
         }
-        let mut c = call!(self, call);
-        c.phase = Phase::Sending;
-        c.sent_ns = now;
-        c.due_ns = now + latency;
+        // Faults on the way: the call never arrives and the caller learns of it late or at once.
+        let reset = mods.reset.filter(|r| self.rng.chance(r.ratio));
+        let fault = if mods.dns {
+            Some((ErrorCause::DnsFailure, 0))
+        } else if mods.partitioned {
+            Some((
+                ErrorCause::Partitioned,
+                timeout.unwrap_or(CONNECT_TIMEOUT_NS),
+            ))
+        } else if let Some(r) = reset {
+            let after = if r.hang {
+                timeout.unwrap_or(30 * NS_PER_S)
+            } else {
+                latency
+            };
+            Some((ErrorCause::ConnectionReset, after))
+        } else {
+            None
+        };
+        let detached = {
+            let mut c = call!(self, call);
+            c.sent_ns = now;
+            match fault {
+                Some((cause, after)) => {
+                    c.phase = Phase::Returning;
+                    c.reply = Reply::failed(cause);
+                    c.due_ns = now + after;
+                }
+                None => {
+                    c.phase = Phase::Sending;
+                    c.due_ns = now + latency;
+                }
+            }
+            matches!(c.caller, Caller::Detached)
+        };
+        if let Some((_, after)) = fault {
+            if detached {
+                self.world.despawn(call);
+            } else {
+                self.queue.schedule(now + after, Event::Replied { call });
+            }
+            return;
+        }
         self.queue.schedule(now + latency, Event::Arrived { call });
+        if sync
+            && let Some(timeout) = timeout
+            && let Some(at) = self.edges[edge_id.ix()].deadlines.push(Deadline {
+                at_ns: now + timeout,
+                call,
+            })
+        {
+            self.queue
+                .schedule(at, Event::CallDeadline { edge: edge_id });
+        }
     }
 
     /// The node answers a call.
     fn respond(&mut self, call: Entity, reply: Reply) {
         let now = self.now;
-        let mut c = call!(self, call);
-        c.reply = reply;
-        let (node, caller, holds_server, edge) = (c.node, c.caller, c.holds_server, c.edge);
-        let (arrived_ns, born_ns) = (c.arrived_ns, c.born_ns);
-        c.holds_server = false;
+        let (node, caller, holds_server, edge, arrived_ns, born_ns) = {
+            let mut c = call!(self, call);
+            c.reply = reply;
+            let out = (
+                c.node,
+                c.caller,
+                c.holds_server,
+                c.edge,
+                c.arrived_ns,
+                c.born_ns,
+            );
+            c.holds_server = false;
+            out
+        };
         let slot = &mut self.nodes[node.ix()];
         slot.metrics.answered(now - arrived_ns, reply.error);
         slot.metrics.in_flight.dec(now);
@@ -485,11 +691,21 @@ impl Engine<'_> {
                 self.world.despawn(call);
             }
             Caller::Call(_) => {
-                let edge = edge.expect("a call with a caller travelled an edge");
-                let latency = self.edges[edge.ix()].latency.sample(self.rng);
+                let edge_id = edge.expect("a call with a caller travelled an edge");
+                let mut back = self.network_delay(edge_id);
+                if let Some(cap) = self.edge_mods[edge_id.ix()].bandwidth {
+                    // The answer queues for the capped link (FIFO, one answer at a time).
+                    let edge = &mut self.edges[edge_id.ix()];
+                    let send_ns = (cap.answer_bytes / cap.bytes_per_s.max(1.0) * NS_PER_S as f64)
+                        .round() as Nanos;
+                    let done = edge.link_free_ns.max(now) + send_ns;
+                    edge.link_free_ns = done;
+                    back += done - now;
+                }
+                let mut c = call!(self, call);
                 c.phase = Phase::Returning;
-                c.due_ns = now + latency;
-                self.queue.schedule(now + latency, Event::Replied { call });
+                c.due_ns = now + back;
+                self.queue.schedule(now + back, Event::Replied { call });
             }
         }
         if holds_server {
@@ -500,12 +716,25 @@ impl Engine<'_> {
     /// A server is free: the next queued call takes it.
     fn release_server(&mut self, node: NodeId) {
         let now = self.now;
-        let station = &mut self.nodes[node.ix()].station;
-        station.busy.dec(now);
-        if let Some(next) = station.queue.pop_front() {
-            station.queued.dec(now);
-            station.busy.inc(now);
+        let slot = &mut self.nodes[node.ix()];
+        slot.station.busy.dec(now);
+        if slot.has_free_server()
+            && let Some(next) = slot.station.queue.pop_front()
+        {
+            slot.station.queued.dec(now);
+            slot.station.busy.inc(now);
             self.start_work(next, node);
+        }
+    }
+
+    /// A node crashed: the calls in its queue fail now (the ones in service fail when their
+    /// work would have ended; the ones waiting on downstream calls when those answer).
+    fn crashed(&mut self, node: NodeId) {
+        let now = self.now;
+        let queued: Vec<Entity> = self.nodes[node.ix()].station.queue.drain(..).collect();
+        self.nodes[node.ix()].station.queued.set(now, 0);
+        for call in queued {
+            self.respond(call, Reply::failed(ErrorCause::NodeDown));
         }
     }
 
@@ -535,13 +764,19 @@ impl Engine<'_> {
         }
     }
 
-    /// A pooled connection comes back: the first waiter takes it.
+    /// A pooled connection comes back: the first waiter takes it (unless chaos shrank the
+    /// pool below what is in use).
     fn release_connection(&mut self, edge_id: EdgeId) {
         let now = self.now;
+        let usable = self.edge_mods[edge_id.ix()].pool_usable.unwrap_or(u32::MAX);
         let pool = self.edges[edge_id.ix()]
             .pool
             .as_mut()
             .expect("a held connection implies a pool");
+        if pool.in_use.value() > pool.size.min(usable) {
+            pool.in_use.dec(now);
+            return;
+        }
         match pool.waiters.pop_front() {
             Some(d) => {
                 pool.waiting.dec(now);
@@ -555,9 +790,17 @@ impl Engine<'_> {
     /// One attempt ended: retry it, or give the answer to the parent.
     fn child_done(&mut self, parent: Entity, edge_id: EdgeId, attempt: u8, reply: Reply) {
         if let Some(cause) = reply.error {
+            let storm = self.edge_mods[edge_id.ix()].retries;
             let edge = &mut self.edges[edge_id.ix()];
-            if cause.retryable() && attempt < edge.retry.count {
-                let delay = edge.retry.backoff(attempt + 1, self.rng);
+            let mut policy = edge.retry;
+            if let Some(storm) = storm {
+                policy.count = storm.count;
+                policy.base_ns = storm.backoff_ns;
+                policy.max_ns = policy.max_ns.max(storm.backoff_ns);
+                policy.jitter = crate::sim::Jitter::None;
+            }
+            if cause.retryable() && attempt < policy.count {
+                let delay = policy.backoff(attempt + 1, self.rng);
                 edge.counters.retries += 1;
                 let event = Event::Resent {
                     parent,
@@ -573,22 +816,31 @@ impl Engine<'_> {
 
     /// The parent gets one answer of its current step; when all are in, its node goes on.
     fn deliver(&mut self, parent: Entity, reply: Reply) {
-        let mut p = call!(self, parent);
+        let mut p = call!(self, parent).clone();
         p.step_reply.merge(reply);
         p.pending -= 1;
         if p.pending > 0 {
+            call!(self, parent).step_reply = p.step_reply;
+            call!(self, parent).pending = p.pending;
             return;
         }
-        p.phase = Phase::Working;
         let node = p.node;
+        if self.nodes[node.ix()].mods.down {
+            *call!(self, parent) = Call {
+                pending: 0,
+                phase: Phase::Working,
+                ..p
+            };
+            return self.respond(parent, Reply::failed(ErrorCause::NodeDown));
+        }
+        p.phase = Phase::Working;
         let step_reply = p.step_reply;
-        let slot = &mut self.nodes[node.ix()];
-        let mut cx = Cx {
-            now_ns: self.now,
-            rng: self.rng,
-            metrics: &mut slot.metrics,
-        };
-        let next = slot.model.0.after_calls(&mut cx, &mut p, step_reply);
+        let next = self.decide(node, parent, |model, cx| {
+            model.0.after_calls(cx, &mut p, step_reply)
+        });
+        if let Ok(mut live) = self.calls.get_mut(self.world, parent) {
+            *live = p;
+        }
         self.proceed(parent, node, next);
     }
 
@@ -683,7 +935,7 @@ impl Engine<'_> {
                 .as_ref()
                 .expect("checked above");
             let to = self.edges[router.targets[i].ix()].to;
-            let up = !self.nodes[to.ix()].down;
+            let up = !self.nodes[to.ix()].mods.down;
             self.nodes[node.ix()]
                 .router
                 .as_mut()
@@ -780,12 +1032,13 @@ impl Engine<'_> {
                 pool_in_use: out.pool_in_use,
                 pool_size: out.pool_size,
                 pool_waiters: out.pool_waiters,
+                stale_reads: m.stale_reads,
                 hit_rate: (m.hits + m.misses > 0)
                     .then(|| m.hits as f64 / (m.hits + m.misses) as f64),
                 replication_lag_ms: m.replication_lag_max_ns.map(ns_to_ms),
                 consumer_lag_ms,
                 retries: out.retries,
-                down: slot.down,
+                down: slot.mods.down,
             };
             if steady {
                 steady_hists.push((info.id.clone(), m.latency.clone()));

@@ -86,6 +86,8 @@ pub struct NodeMetrics {
     pub misses: u64,
     /// Largest replication lag seen in the window (databases with replicas).
     pub replication_lag_max_ns: Option<Nanos>,
+    /// Reads served by a replica that had not applied the key's latest write yet.
+    pub stale_reads: u64,
     /// Whether the node is a message queue (its oldest waiting message is the consumer lag).
     pub is_message_queue: bool,
 }
@@ -104,6 +106,7 @@ impl Default for NodeMetrics {
             hits: 0,
             misses: 0,
             replication_lag_max_ns: None,
+            stale_reads: 0,
             is_message_queue: false,
         }
     }
@@ -141,6 +144,7 @@ impl NodeMetrics {
         self.hits = 0;
         self.misses = 0;
         self.replication_lag_max_ns = None;
+        self.stale_reads = 0;
     }
 }
 
@@ -229,6 +233,8 @@ pub struct NodeWindow {
     pub pool_size: u32,
     /// Calls waiting for a pooled connection, time-averaged.
     pub pool_waiters: f64,
+    /// Reads a replica served before it had applied the key's latest write.
+    pub stale_reads: u64,
     /// Cache hit rate, if it is a cache.
     pub hit_rate: Option<f64>,
     /// Largest replication lag, if it replicates.

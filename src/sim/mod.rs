@@ -7,6 +7,7 @@ mod clock;
 mod deadline;
 mod dist;
 mod edge;
+mod edits;
 mod engine;
 mod gauge;
 mod metrics;
@@ -18,19 +19,24 @@ mod station;
 mod time;
 mod topology;
 
-pub use behaviour::{Behaviour, Cx, Model, Next, Node, ReadReplicas};
-pub use call::{Call, Caller, ErrorCause, Phase, Reply, RequestKind};
+pub use behaviour::{Behaviour, Cx, Effects, Model, Next, Node, ReadReplicas};
+pub use call::{Call, Caller, ErrorCause, FILL_STEP, Phase, Reply, RequestKind};
 pub use clock::SimClock;
 pub use deadline::{Deadline, DeadlineFifo};
 pub use dist::{Dist, Sampler};
 pub use edge::{Breaker, BreakerState, CallMode, Edge, EdgeCounters, Jitter, Pool, RetryPolicy};
+pub use edits::{Edit, ScheduledEdits};
 pub use engine::{EngineQueries, drain_events, run_until};
 pub use gauge::Gauge;
 pub use metrics::{
     EndToEnd, MetricsHistory, NodeMetrics, NodeWindow, Percentiles, WindowRecord, errors_by_cause,
     latency_histogram,
 };
-pub use modifiers::Down;
+pub use modifiers::{
+    Active, BandwidthCapped, CapacityLost, ConnectionsReset, DnsFailing, Down, EdgeMods,
+    ErrorsInjected, HitRateOverride, InjectionId, LatencyAdded, NodeMods, PacketLoss, Partitioned,
+    PoolShrunk, ReplicationDelayed, RetriesOverridden, Slowdown, TrafficScaled, inject, lift,
+};
 pub use queue::{Event, EventQueue};
 pub use rng::SimRng;
 pub use routing::{Balance, HealthCheck, Router};
@@ -62,6 +68,7 @@ impl Plugin for SimPlugin {
             .init_resource::<MetricsHistory>()
             .init_resource::<EngineQueries>()
             .init_resource::<Topology>()
+            .init_resource::<ScheduledEdits>()
             .configure_sets(
                 FixedUpdate,
                 (SimSystems::Advance, SimSystems::Drain).chain(),

@@ -33,6 +33,10 @@ pub enum Event {
     HealthChecked { node: NodeId },
     /// The current metrics window ends.
     WindowClosed,
+    /// A node crashes: the calls waiting in its queue fail at once.
+    Crashed { node: NodeId },
+    /// A traffic source emits one extra request (a reconnecting client, a bot).
+    Emitted { node: NodeId },
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -81,7 +81,7 @@ fn a_dead_backend_is_noticed_after_the_health_checks() {
         .world()
         .resource::<blastradius::blueprint::Spawned>()
         .nodes["b"];
-    sim.app.world_mut().entity_mut(b).insert(Down);
+    blastradius::sim::inject(sim.app.world_mut(), b, 1, Down);
     sim.run(|_, _| {});
     let w = &sim.history().windows;
     // Killed at 5.5 s; checks at 6 s and 7 s fail, so from 7 s on b gets no traffic.
