@@ -6,9 +6,12 @@
 //! `app` feature and only read the simulation.
 
 pub mod blueprint;
+pub mod chaos;
 pub mod cli;
+pub mod cost;
 pub mod nodes;
 pub mod run;
+pub mod scenario;
 pub mod sim;
 
 use bevy::prelude::*;
@@ -19,7 +22,7 @@ pub struct EnginePlugin;
 
 impl Plugin for EnginePlugin {
     fn build(&self, app: &mut App) {
-        app.add_plugins(sim::SimPlugin);
+        app.add_plugins((sim::SimPlugin, chaos::ChaosPlugin));
     }
 }
 

@@ -72,6 +72,14 @@ impl HeadlessRun {
         Ok(HeadlessRun { app, config })
     }
 
+    /// Schedules a chaos injection (before or during the run).
+    pub fn inject(
+        &mut self,
+        injection: &crate::chaos::Injection,
+    ) -> Result<crate::sim::InjectionId, String> {
+        crate::chaos::schedule(self.app.world_mut(), injection)
+    }
+
     /// Advances simulated time to `t_ns`; returns the events processed.
     pub fn advance_to(&mut self, t_ns: Nanos) -> u64 {
         run_until(self.app.world_mut(), t_ns)

@@ -1,10 +1,8 @@
-//! The built-in blueprints, embedded in the binary (the web build cannot read files).
+//! The built-in blueprints, embedded in the binary by `build.rs` from `blueprints/` (the web
+//! build cannot read files).
 
-/// Name and RON text of every built-in blueprint.
-pub const BUILTINS: &[(&str, &str)] = &[(
-    "three-tier",
-    include_str!("../../blueprints/three-tier.ron"),
-)];
+/// Name (file stem) and RON text of every built-in blueprint.
+pub const BUILTINS: &[(&str, &str)] = &include!(concat!(env!("OUT_DIR"), "/blueprints.rs"));
 
 /// The RON text of a built-in blueprint.
 pub fn builtin(name: &str) -> Option<&'static str> {

@@ -41,6 +41,15 @@ pub struct NodeSpec {
     /// Canvas position (x, y); laid out automatically when absent.
     #[serde(default)]
     pub position: Option<(f32, f32)>,
+    /// Availability zone (for zone outages and cross-zone traffic).
+    #[serde(default)]
+    pub zone: Option<String>,
+    /// Region (for region outages and cross-region links).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The AWS service and size it is priced as; its kind's default when absent.
+    #[serde(default)]
+    pub cost: Option<crate::cost::CostSpec>,
 }
 
 /// Retries on an edge.

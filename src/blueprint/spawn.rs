@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use bevy::prelude::*;
 
-use super::schema::Blueprint;
+use super::schema::{Blueprint, NodeSpec};
 use crate::nodes::{NodeKind, Wiring};
 use crate::sim::{EdgeId, Model, Node, NodeId, NodeMetrics, ReadReplicas, Topology};
 
@@ -44,28 +44,27 @@ pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawn
     let mut spawned = Spawned::default();
     let mut topology = Topology::default();
     let mut ids: BTreeMap<String, NodeId> = BTreeMap::new();
-    let mut spawn_node = |world: &mut World, id: String, kind: &'static str, position: Vec2| {
-        let node_id = NodeId(topology.nodes.len() as u32);
-        let entity = world
-            .spawn((
-                Node {
-                    id: id.clone(),
-                    kind,
-                    position,
-                },
-                node_id,
-            ))
-            .id();
-        topology.nodes.push(entity);
-        spawned.nodes.insert(id.clone(), entity);
-        ids.insert(id, node_id);
-        node_id
-    };
+    let mut spawn_node =
+        |world: &mut World, id: String, kind: &'static str, position: Vec2, spec: &NodeSpec| {
+            let node_id = NodeId(topology.nodes.len() as u32);
+            let node = Node {
+                id: id.clone(),
+                kind,
+                position,
+                zone: spec.zone.clone(),
+                region: spec.region.clone(),
+            };
+            let entity = world.spawn((node, node_id)).id();
+            topology.nodes.push(entity);
+            spawned.nodes.insert(id.clone(), entity);
+            ids.insert(id, node_id);
+            node_id
+        };
     for spec in &blueprint.nodes {
         let position = spec
             .position
             .map_or(layout[&spec.id], |(x, y)| Vec2::new(x, y));
-        spawn_node(world, spec.id.clone(), spec.kind.name(), position);
+        spawn_node(world, spec.id.clone(), spec.kind.name(), position, spec);
     }
     // Read replicas become nodes of their own, below their primary.
     let mut replicas_of: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
@@ -81,6 +80,7 @@ pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawn
                     format!("{}-replica-{k}", spec.id),
                     "database",
                     position,
+                    spec,
                 );
                 replicas_of
                     .entry(spec.id.clone())

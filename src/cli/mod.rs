@@ -1,6 +1,8 @@
 //! Headless commands: `run`, `validate`, `list`. Each returns a process exit code.
 
 mod args;
+mod cost;
+mod report;
 mod run;
 
 pub use args::parse_duration;
@@ -13,6 +15,7 @@ Blast Radius: a system-design simulator.
 Usage:
   blastradius run BLUEPRINT [--rps N] [--duration 120s] [--seed N] [--json FILE] [--csv FILE]
                             [--window 1s] [--warmup 10s] [--quiet]
+  blastradius cost BLUEPRINT [--rps N] [--json FILE]
   blastradius validate FILE...
   blastradius list
   blastradius                 (opens the app, when built with the `app` feature)
@@ -27,6 +30,7 @@ pub fn main(args: &[String]) -> i32 {
     let rest = &args[1..];
     let result = match command.as_str() {
         "run" => run::run(rest),
+        "cost" => cost::cost(rest),
         "validate" => validate(rest),
         "list" => list(),
         "help" | "--help" | "-h" => {
@@ -34,7 +38,7 @@ pub fn main(args: &[String]) -> i32 {
             Ok(())
         }
         other => Err(format!(
-            "unknown command \"{other}\"; expected run, validate or list\n\n{USAGE}"
+            "unknown command \"{other}\"; expected run, cost, validate or list\n\n{USAGE}"
         )),
     };
     match result {

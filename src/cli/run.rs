@@ -7,8 +7,10 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::args::{parse_duration, parse_positive, parse_u64, split};
-use crate::blueprint::resolve;
+use crate::blueprint::{Blueprint, resolve};
+use crate::chaos::Injection;
 use crate::run::{HeadlessRun, RunConfig, Summary};
+use crate::scenario::{Scenario, parse_chaos_flag};
 use crate::sim::{NS_PER_S, WindowRecord, ns_to_s};
 
 /// What `--json` writes: simulated results only, so the same seed gives the same bytes.
@@ -24,66 +26,30 @@ struct RunReport<'a> {
     summary: &'a Summary,
 }
 
-pub(super) fn run(args: &[String]) -> Result<(), String> {
-    let (positional, flags) = split(
-        args,
-        &[
-            "--rps",
-            "--duration",
-            "--seed",
-            "--json",
-            "--csv",
-            "--window",
-            "--warmup",
-        ],
-        &["--quiet"],
-    )?;
-    let [name] = positional.as_slice() else {
-        return Err(format!(
-            "run needs exactly one BLUEPRINT (a file or built-in name), found {}",
-            positional.len()
-        ));
-    };
-    let mut blueprint = resolve(name).map_err(|e| e.to_string())?;
-    let mut config = RunConfig::new(1, 60.0);
-    let mut warmup = None;
-    let (mut json, mut csv, mut quiet) = (None, None, false);
-    for (flag, value) in flags {
-        match flag {
-            "--rps" => blueprint.set_total_rps(parse_positive(flag, value)?),
-            "--duration" => {
-                config = RunConfig {
-                    seed: config.seed,
-                    ..RunConfig::new(config.seed, parse_duration(flag, value)?)
-                }
-            }
-            "--seed" => config.seed = parse_u64(flag, value)?,
-            "--window" => {
-                config.window_ns = (parse_duration(flag, value)? * NS_PER_S as f64).round() as u64
-            }
-            "--warmup" => {
-                warmup = Some((parse_duration(flag, value)? * NS_PER_S as f64).round() as u64)
-            }
-            "--json" => json = Some(value),
-            "--csv" => csv = Some(value),
-            "--quiet" => quiet = true,
-            _ => unreachable!("split checks flag names"),
-        }
+/// One finished run, kept for the summary, the files and the report.
+pub(super) struct Outcome {
+    pub history: crate::sim::MetricsHistory,
+    pub summary: Summary,
+    pub events: u64,
+    pub drained_at_ns: u64,
+    pub wall_s: f64,
+    pub chaos: crate::chaos::ChaosLog,
+}
+
+/// Runs `blueprint` with `injections`, showing progress unless `quiet`.
+pub(super) fn execute(
+    blueprint: &Blueprint,
+    config: &RunConfig,
+    injections: &[Injection],
+    quiet: bool,
+) -> Result<Outcome, String> {
+    let mut sim = HeadlessRun::new(blueprint, config.clone())?;
+    for injection in injections {
+        sim.inject(injection)?;
     }
-    if let Some(w) = warmup {
-        if w >= config.duration_ns {
-            return Err("--warmup must be shorter than --duration".into());
-        }
-        config.warmup_ns = w;
-    }
-    if config.window_ns > config.duration_ns {
-        return Err("--window must not be longer than --duration".into());
-    }
-    let rps = blueprint.total_rps();
-    let mut sim = HeadlessRun::new(&blueprint, config.clone())?;
     let wall = Instant::now();
     let mut last_print = Instant::now();
-    let drained_at = sim.run(|t, end| {
+    let drained_at_ns = sim.run(|t, end| {
         if !quiet && last_print.elapsed().as_secs_f64() >= 1.0 {
             last_print = Instant::now();
             let elapsed = wall.elapsed().as_secs_f64();
@@ -102,31 +68,153 @@ pub(super) fn run(args: &[String]) -> Result<(), String> {
     }
     let summary = sim.summary();
     let events = sim.events_processed();
-    let report = RunReport {
+    let world = sim.app.world_mut();
+    Ok(Outcome {
+        history: std::mem::take(&mut *world.resource_mut::<crate::sim::MetricsHistory>()),
+        summary,
+        events,
+        drained_at_ns,
+        wall_s,
+        chaos: world.resource::<crate::chaos::ChaosLog>().clone(),
+    })
+}
+
+pub(super) fn run(args: &[String]) -> Result<(), String> {
+    let (positional, flags) = split(
+        args,
+        &[
+            "--rps",
+            "--duration",
+            "--seed",
+            "--json",
+            "--csv",
+            "--window",
+            "--warmup",
+            "--scenario",
+            "--chaos",
+            "--report",
+            "--compare-mitigation",
+        ],
+        &["--quiet"],
+    )?;
+    let [name] = positional.as_slice() else {
+        return Err(format!(
+            "run needs exactly one BLUEPRINT (a file or built-in name), found {}",
+            positional.len()
+        ));
+    };
+    let mut blueprint = resolve(name).map_err(|e| e.to_string())?;
+    let (mut rps, mut duration_s, mut seed, mut window_s, mut warmup_s) =
+        (None, None, 1, None, None);
+    let (mut json, mut csv, mut report, mut compare, mut quiet) = (None, None, None, None, false);
+    let mut scenario: Option<Scenario> = None;
+    let mut injections = Vec::new();
+    for (flag, value) in flags {
+        match flag {
+            "--rps" => rps = Some(parse_positive(flag, value)?),
+            "--duration" => duration_s = Some(parse_duration(flag, value)?),
+            "--seed" => seed = parse_u64(flag, value)?,
+            "--window" => window_s = Some(parse_duration(flag, value)?),
+            "--warmup" => warmup_s = Some(parse_duration(flag, value)?),
+            "--json" => json = Some(value),
+            "--csv" => csv = Some(value),
+            "--report" => report = Some(value),
+            "--compare-mitigation" => compare = Some(value),
+            "--scenario" => scenario = Some(Scenario::resolve(value).map_err(|e| e.to_string())?),
+            "--chaos" => injections.push(parse_chaos_flag(value)?),
+            "--quiet" => quiet = true,
+            _ => unreachable!("split checks flag names"),
+        }
+    }
+    if let Some(s) = &scenario {
+        injections.extend(s.timeline.iter().cloned());
+        duration_s = duration_s.or(Some(s.duration_s));
+        rps = rps.or(s.rps);
+    }
+    if let Some(rps) = rps {
+        blueprint.set_total_rps(rps);
+    }
+    let mut config = RunConfig::new(seed, duration_s.unwrap_or(60.0));
+    if let Some(w) = window_s {
+        config.window_ns = (w * NS_PER_S as f64).round() as u64;
+    }
+    if let Some(w) = warmup_s {
+        config.warmup_ns = (w * NS_PER_S as f64).round() as u64;
+    }
+    if config.warmup_ns >= config.duration_ns {
+        return Err("--warmup must be shorter than --duration".into());
+    }
+    if config.window_ns == 0 || config.window_ns > config.duration_ns {
+        return Err("--window must be > 0 and not longer than --duration".into());
+    }
+    let mitigation =
+        match (compare, &scenario) {
+            (Some(name), Some(s)) => Some(s.mitigation(name)?.clone()),
+            (Some(_), None) => return Err(
+                "--compare-mitigation needs --scenario (mitigations come from the scenario file)"
+                    .into(),
+            ),
+            _ => None,
+        };
+    let total_rps = blueprint.total_rps();
+    let outcome = execute(&blueprint, &config, &injections, quiet)?;
+    let report_data = RunReport {
         blueprint: &blueprint.name,
         seed: config.seed,
-        rps,
+        rps: total_rps,
         duration_s: ns_to_s(config.duration_ns),
-        events_processed: events,
-        drained_at_s: ns_to_s(drained_at),
-        windows: &sim.history().windows,
-        summary: &summary,
+        events_processed: outcome.events,
+        drained_at_s: ns_to_s(outcome.drained_at_ns),
+        windows: &outcome.history.windows,
+        summary: &outcome.summary,
     };
     if let Some(path) = json {
-        let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        let text = serde_json::to_string_pretty(&report_data).map_err(|e| e.to_string())?;
         std::fs::write(path, text + "\n")
             .map_err(|e| format!("--json: cannot write {path}: {e}"))?;
     }
     if let Some(path) = csv {
-        std::fs::write(path, csv_text(report.windows))
+        std::fs::write(path, csv_text(report_data.windows))
             .map_err(|e| format!("--csv: cannot write {path}: {e}"))?;
     }
-    print!("{}", summary_text(&report));
+    print!("{}", summary_text(&report_data));
+    let compared = match &mitigation {
+        Some(m) => {
+            let (mut bp, mut timeline) = (blueprint.clone(), injections.clone());
+            m.apply(&mut bp, &mut timeline);
+            if !quiet {
+                eprintln!("  running again with mitigation \"{}\"", m.name);
+            }
+            Some((m, execute(&bp, &config, &timeline, quiet)?))
+        }
+        None => None,
+    };
+    if let Some(path) = report {
+        let text = super::report::narrate(
+            &blueprint,
+            total_rps,
+            &config,
+            scenario.as_ref(),
+            &outcome,
+            compared.as_ref().map(|(m, o)| (*m, o)),
+        );
+        std::fs::write(path, text).map_err(|e| format!("--report: cannot write {path}: {e}"))?;
+        println!("report written to {path}");
+    } else if let Some((m, o)) = &compared {
+        println!(
+            "with mitigation \"{}\": errors {:.3}%, p99 {:.1} ms (without: {:.3}%, {:.1} ms)",
+            m.name,
+            o.summary.error_rate * 100.0,
+            o.summary.latency.p99_ms,
+            outcome.summary.error_rate * 100.0,
+            outcome.summary.latency.p99_ms
+        );
+    }
     println!(
         "wall time {:.2} s: {:.1}x real time, {:.2} M events/s",
-        wall_s,
-        report.duration_s / wall_s,
-        events as f64 / wall_s / 1e6
+        outcome.wall_s,
+        report_data.duration_s / outcome.wall_s,
+        outcome.events as f64 / outcome.wall_s / 1e6
     );
     Ok(())
 }

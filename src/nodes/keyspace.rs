@@ -208,6 +208,16 @@ impl Keyspace {
         }
     }
 
+    /// Every entry with less than `within_ns` left to live expires now (a clock jump).
+    pub fn expire_within(&mut self, now_ns: Nanos, within_ns: Nanos, rng: &mut SimRng) {
+        let _ = rng;
+        for entry in &mut self.slots {
+            if entry.key != NIL && entry.expires_ns < now_ns + within_ns {
+                entry.expires_ns = now_ns;
+            }
+        }
+    }
+
     /// Empties the cache (a flush or a restart).
     pub fn flush(&mut self) {
         self.map.clear();

@@ -131,6 +131,10 @@ pub struct Node {
     pub kind: &'static str,
     /// Where the blueprint places it on the canvas.
     pub position: Vec2,
+    /// Availability zone, if the blueprint says (zone outages take all of a zone down).
+    pub zone: Option<String>,
+    /// Region, if the blueprint says.
+    pub region: Option<String>,
 }
 
 /// A database primary's read replicas: reads sent to the primary go to one of these.

@@ -1,0 +1,98 @@
+//! Dependency chaos: a third party that errors, throttles, slows down, or (for agents) an LLM
+//! that does both.
+
+use serde::{Deserialize, Serialize};
+
+use super::Injecting;
+use crate::sim::{ErrorCause, ErrorsInjected, LatencyAdded, Slowdown, ms_to_ns};
+
+/// Upstream errors or throttling.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UpstreamParams {
+    /// Share of calls answered with an error, percent.
+    pub percent: f64,
+    /// 429 (rejected) rather than 5xx (upstream error).
+    pub throttle: bool,
+}
+
+impl Default for UpstreamParams {
+    fn default() -> Self {
+        UpstreamParams {
+            percent: 30.0,
+            throttle: false,
+        }
+    }
+}
+
+pub(super) fn upstream_errors(p: &UpstreamParams, cx: &mut Injecting) {
+    let cause = if p.throttle {
+        ErrorCause::Rejected
+    } else {
+        ErrorCause::UpstreamError
+    };
+    let nodes = cx.targets.nodes.clone();
+    cx.modify(
+        nodes,
+        ErrorsInjected {
+            rate: (p.percent / 100.0).clamp(0.0, 1.0),
+            cause,
+        },
+    );
+}
+
+/// A slow dependency.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlowParams {
+    /// Added latency per call, milliseconds (keep it under the callers' timeouts).
+    pub add_ms: f64,
+}
+
+impl Default for SlowParams {
+    fn default() -> Self {
+        SlowParams { add_ms: 400.0 }
+    }
+}
+
+pub(super) fn slow(p: &SlowParams, cx: &mut Injecting) {
+    let edges = cx.targets.edges_in.clone();
+    cx.modify(
+        edges,
+        LatencyAdded {
+            add_ns: ms_to_ns(p.add_ms),
+            jitter_ns: ms_to_ns(p.add_ms / 10.0),
+        },
+    );
+}
+
+/// LLM or tool outage.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmParams {
+    /// Share of calls failing, percent.
+    pub error_percent: f64,
+    /// Latency multiplier on the rest.
+    pub slowdown: f64,
+}
+
+impl Default for LlmParams {
+    fn default() -> Self {
+        LlmParams {
+            error_percent: 20.0,
+            slowdown: 3.0,
+        }
+    }
+}
+
+pub(super) fn llm_outage(p: &LlmParams, cx: &mut Injecting) {
+    let nodes = cx.targets.nodes.clone();
+    cx.modify(nodes.clone(), Slowdown { factor: p.slowdown });
+    cx.modify(
+        nodes,
+        ErrorsInjected {
+            rate: (p.error_percent / 100.0).clamp(0.0, 1.0),
+            cause: ErrorCause::UpstreamError,
+        },
+    );
+}
