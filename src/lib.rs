@@ -5,6 +5,7 @@
 //! `MinimalPlugins`; the command line ([`cli`]) drives it. Rendering and UI sit behind the
 //! `app` feature and only read the simulation.
 
+pub mod analysis;
 pub mod blueprint;
 pub mod chaos;
 pub mod cli;

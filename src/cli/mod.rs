@@ -1,4 +1,5 @@
-//! Headless commands: `run`, `validate`, `list`. Each returns a process exit code.
+//! Headless commands: `run`, `cost`, `validate`, `list`, `scenarios`. Each returns a process
+//! exit code.
 
 mod args;
 mod cost;
@@ -15,12 +16,17 @@ Blast Radius: a system-design simulator.
 Usage:
   blastradius run BLUEPRINT [--rps N] [--duration 120s] [--seed N] [--json FILE] [--csv FILE]
                             [--window 1s] [--warmup 10s] [--quiet]
+                            [--scenario FILE|NAME] [--chaos NAME@START[+DURATION][:TARGET]]...
+                            [--report FILE.md] [--compare-mitigation NAME]
+  blastradius scenarios
   blastradius cost BLUEPRINT [--rps N] [--json FILE]
   blastradius validate FILE...
   blastradius list
   blastradius                 (opens the app, when built with the `app` feature)
 
-BLUEPRINT is a file or a built-in name (see `blastradius list`).";
+BLUEPRINT is a file or a built-in name (see `blastradius list`). Chaos targets: a node id,
+`a,b` (a group), `kind:cache`, `zone:Z`, `region:R`, `a->b` (an edge), `a|b` (between
+groups), `all`; times like 30s, 2m, 500ms.";
 
 /// Runs the command line; returns the exit code.
 pub fn main(args: &[String]) -> i32 {
@@ -33,12 +39,13 @@ pub fn main(args: &[String]) -> i32 {
         "cost" => cost::cost(rest),
         "validate" => validate(rest),
         "list" => list(),
+        "scenarios" => scenarios(),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
         }
         other => Err(format!(
-            "unknown command \"{other}\"; expected run, cost, validate or list\n\n{USAGE}"
+            "unknown command \"{other}\"; expected run, cost, validate, list or scenarios\n\n{USAGE}"
         )),
     };
     match result {
@@ -103,4 +110,29 @@ fn list() -> Result<(), String> {
 
 fn first_sentence(text: &str) -> &str {
     text.split_once(". ").map_or(text, |(s, _)| s)
+}
+
+fn scenarios() -> Result<(), String> {
+    use crate::scenario::{BUILTIN_SCENARIOS, Scenario};
+    println!(
+        "Chaos scenarios (use with --chaos NAME@START[+DURATION][:TARGET] or --scenario NAME):"
+    );
+    for (name, family, description, chaos) in crate::chaos::Chaos::catalog() {
+        let file = BUILTIN_SCENARIOS.iter().find(|(n, _)| *n == name);
+        let blueprint = match file {
+            Some((n, src)) => {
+                Scenario::parse(n, src)
+                    .map_err(|e| e.to_string())?
+                    .blueprint
+            }
+            None => "-".into(),
+        };
+        println!(
+            "  {name:<24} {:<15} on {:<20} {description} (default target: {})",
+            family.name(),
+            blueprint,
+            chaos.default_target()
+        );
+    }
+    Ok(())
 }

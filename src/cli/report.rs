@@ -7,241 +7,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::run::Outcome;
+use crate::analysis::{Incident, incident};
 use crate::blueprint::Blueprint;
 use crate::run::RunConfig;
 use crate::scenario::{Mitigation, Scenario};
-use crate::sim::{WindowRecord, ns_to_s};
-
-/// What an incident did, read off the windows.
-#[derive(Clone, Debug, Default)]
-pub(super) struct Incident {
-    /// Mean p99 before the first injection, ms.
-    pub base_p99_ms: f64,
-    /// Mean error rate before.
-    pub base_error_rate: f64,
-    /// Mean throughput before.
-    pub base_throughput: f64,
-    /// Per cache, mean hit rate before.
-    pub base_hit: BTreeMap<String, f64>,
-    /// (seconds after the first injection, what moved), in order.
-    pub cascade: Vec<(f64, String)>,
-    /// Worst p99 and when (s).
-    pub peak_p99: (f64, f64),
-    /// Worst error rate and when (s).
-    pub peak_error_rate: (f64, f64),
-    /// Lowest hit rate per cache.
-    pub min_hit: BTreeMap<String, f64>,
-    /// Errors by cause from the first injection to recovery.
-    pub errors: BTreeMap<String, u64>,
-    /// Requests answered in that span.
-    pub answered: f64,
-    /// Seconds from the end of the last injection (or its start, if open-ended) until the
-    /// system held its steady state again; none if it never did.
-    pub recovery_s: Option<f64>,
-}
-
-/// Reads an incident from the windows: steady state after `warmup_s` and before `start_s`,
-/// then what moved after `start_s`, and recovery after `end_s`.
-pub(super) fn incident(
-    windows: &[WindowRecord],
-    warmup_s: f64,
-    start_s: f64,
-    end_s: f64,
-) -> Incident {
-    let before: Vec<&WindowRecord> = windows
-        .iter()
-        .filter(|w| w.t_s > warmup_s && w.t_s <= start_s)
-        .collect();
-    let after: Vec<&WindowRecord> = windows.iter().filter(|w| w.t_s > start_s).collect();
-    let mean = |f: &dyn Fn(&WindowRecord) -> f64| {
-        before.iter().map(|w| f(w)).sum::<f64>() / before.len().max(1) as f64
-    };
-    let mut inc = Incident {
-        base_p99_ms: mean(&|w| w.latency.p99_ms),
-        base_error_rate: mean(&|w| w.error_rate),
-        base_throughput: mean(&|w| w.throughput),
-        ..Incident::default()
-    };
-    let node_mean = |id: &str, f: &dyn Fn(&crate::sim::NodeWindow) -> f64| {
-        before
-            .iter()
-            .filter_map(|w| w.nodes.get(id))
-            .map(f)
-            .sum::<f64>()
-            / before.len().max(1) as f64
-    };
-    let ids: Vec<String> = windows
-        .first()
-        .map(|w| w.nodes.keys().cloned().collect())
-        .unwrap_or_default();
-    for id in &ids {
-        if windows.first().and_then(|w| w.nodes[id].hit_rate).is_some() {
-            inc.base_hit
-                .insert(id.clone(), node_mean(id, &|n| n.hit_rate.unwrap_or(0.0)));
-        }
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    let mut note = |inc: &mut Incident, w: &WindowRecord, key: String, text: String| {
-        if seen.insert(key) {
-            inc.cascade.push((w.t_s - start_s, text));
-        }
-    };
-    for w in &after {
-        for id in &ids {
-            let n = &w.nodes[id];
-            if let (Some(h), Some(&base)) = (n.hit_rate, inc.base_hit.get(id))
-                && h < base - 0.1
-            {
-                note(
-                    &mut inc,
-                    w,
-                    format!("hit {id}"),
-                    format!(
-                        "{id} hit rate fell to {:.1}% (from {:.1}%)",
-                        h * 100.0,
-                        base * 100.0
-                    ),
-                );
-            }
-            if n.pool_size > 0
-                && n.pool_in_use >= 0.9 * f64::from(n.pool_size)
-                && n.pool_waiters >= 1.0
-            {
-                note(
-                    &mut inc,
-                    w,
-                    format!("pool {id}"),
-                    format!(
-                        "{id}'s connection pools saturated ({:.0} of {} in use, {:.0} waiting)",
-                        n.pool_in_use, n.pool_size, n.pool_waiters
-                    ),
-                );
-            }
-            let base_q = node_mean(id, &|n| n.queue_depth);
-            if n.queue_depth > (3.0 * base_q).max(5.0) {
-                note(
-                    &mut inc,
-                    w,
-                    format!("queue {id}"),
-                    format!(
-                        "{id}'s queue grew to {:.0} (from {:.1})",
-                        n.queue_depth, base_q
-                    ),
-                );
-            }
-            let base_u = node_mean(id, &|n| n.utilization);
-            if n.servers > 0 && n.utilization >= 0.95 && base_u < 0.9 {
-                note(
-                    &mut inc,
-                    w,
-                    format!("util {id}"),
-                    format!(
-                        "{id} saturated ({:.0}% busy, from {:.0}%)",
-                        n.utilization * 100.0,
-                        base_u * 100.0
-                    ),
-                );
-            }
-            if n.down {
-                note(&mut inc, w, format!("down {id}"), format!("{id} was down"));
-            }
-            let base_lag = node_mean(id, &|n| n.replication_lag_ms.unwrap_or(0.0));
-            if let Some(lag) = n.replication_lag_ms
-                && lag > (3.0 * base_lag).max(base_lag + 100.0)
-            {
-                note(
-                    &mut inc,
-                    w,
-                    format!("lag {id}"),
-                    format!("{id}'s replication lag reached {lag:.0} ms"),
-                );
-            }
-            if n.stale_reads > 0 {
-                note(
-                    &mut inc,
-                    w,
-                    format!("stale {id}"),
-                    format!("stale reads began at {id}"),
-                );
-            }
-            if let Some(lag) = n.consumer_lag_ms
-                && lag > 1000.0
-            {
-                note(
-                    &mut inc,
-                    w,
-                    format!("consumer {id}"),
-                    format!("{id}'s consumer lag passed 1 s"),
-                );
-            }
-        }
-        for (cause, n) in &w.errors {
-            if *n > 0
-                && matches!(
-                    cause.as_str(),
-                    "timeout" | "pool_exhausted" | "queue_full" | "node_down" | "circuit_open"
-                )
-            {
-                note(
-                    &mut inc,
-                    w,
-                    format!("err {cause}"),
-                    format!("first {} errors", cause.replace('_', " ")),
-                );
-            }
-        }
-        let base_p99 = inc.base_p99_ms;
-        if w.latency.p99_ms > 2.0 * base_p99 + 5.0 {
-            note(
-                &mut inc,
-                w,
-                "p99".into(),
-                format!(
-                    "p99 rose to {:.0} ms (from {:.0} ms)",
-                    w.latency.p99_ms, base_p99
-                ),
-            );
-        }
-        if w.error_rate > inc.base_error_rate + 0.01 {
-            note(
-                &mut inc,
-                w,
-                "errors".into(),
-                format!("error rate passed {:.1}%", w.error_rate * 100.0),
-            );
-        }
-        if w.latency.p99_ms > inc.peak_p99.0 {
-            inc.peak_p99 = (w.latency.p99_ms, w.t_s);
-        }
-        if w.error_rate > inc.peak_error_rate.0 {
-            inc.peak_error_rate = (w.error_rate, w.t_s);
-        }
-        for (id, _) in inc.base_hit.clone() {
-            if let Some(h) = w.nodes[&id].hit_rate {
-                let min = inc.min_hit.entry(id).or_insert(1.0);
-                *min = min.min(h);
-            }
-        }
-    }
-    // Recovery: five windows in a row back near the steady state.
-    let healthy = |w: &WindowRecord| {
-        w.latency.p99_ms <= 1.5 * inc.base_p99_ms + 5.0
-            && w.error_rate <= inc.base_error_rate + 0.005
-    };
-    let tail: Vec<&&WindowRecord> = after.iter().filter(|w| w.t_s > end_s).collect();
-    inc.recovery_s = tail
-        .windows(5)
-        .find(|run| run.iter().all(|w| healthy(w)))
-        .map(|run| (run[0].t_s - 1.0 - end_s).max(0.0));
-    let until = inc.recovery_s.map_or(f64::MAX, |r| end_s + r);
-    for w in after.iter().filter(|w| w.t_s <= until + 1.0) {
-        for (cause, n) in &w.errors {
-            *inc.errors.entry(cause.clone()).or_insert(0) += n;
-        }
-        inc.answered += w.throughput + w.errors.values().sum::<u64>() as f64;
-    }
-    inc
-}
+use crate::sim::ns_to_s;
 
 fn dominant(errors: &BTreeMap<String, u64>) -> Option<(&String, u64, f64)> {
     let total: u64 = errors.values().sum();
@@ -374,6 +144,13 @@ pub(super) fn narrate(
         "From the end of the injection ({end_s:.0} s) back to the steady state (p99 within 1.5x, errors within 0.5 points, five windows in a row): {}.",
         recovery_text(inc.recovery_s)
     );
+    for (id, back) in &inc.hit_recovery_s {
+        let _ = writeln!(
+            out,
+            "\nThe {id} hit rate was back within two points of its steady state after {} (the cache refills as keys are read again).",
+            recovery_text(*back)
+        );
+    }
 
     if let Some(s) = scenario
         && !s.mitigations.is_empty()

@@ -173,6 +173,8 @@ pub struct Point {
     pub runs: u32,
     /// Nodes still above the target utilization after the last run.
     pub short_of_capacity: Vec<String>,
+    /// Sizes past what one instance can be (the architecture has to change there).
+    pub limits: Vec<String>,
 }
 
 impl Point {
@@ -661,6 +663,8 @@ struct Priced {
     service: String,
     size: String,
     usages: Vec<Usage>,
+    /// Set when the node needs more than its largest size.
+    limit: Option<String>,
 }
 
 fn price(
@@ -698,6 +702,7 @@ fn price(
     let mut usages = Vec::new();
     let mut described = BTreeMap::new();
     let mut short = Vec::new();
+    let mut limits = Vec::new();
     for node in &blueprint.nodes {
         let Some(spec) = spec_of(node) else {
             continue;
@@ -715,8 +720,13 @@ fn price(
         let priced = price_node(&cx, node, &spec, units, need)?;
         described.insert(node.id.clone(), (priced.service, priced.size));
         usages.extend(priced.usages);
+        limits.extend(priced.limit);
     }
-    usages.extend(internet_transfer(blueprint, &cx));
+    for (client, service, usage) in internet_transfer(blueprint, &cx) {
+        let size = format!("{:.1} TB a month", usage.quantity / 1_000.0);
+        described.insert(client, (service.to_string(), size));
+        usages.push(usage);
+    }
     usages.extend(cross_zone_transfer(blueprint, &cx, config));
 
     let mut totals: BTreeMap<&str, f64> = BTreeMap::new();
@@ -795,6 +805,7 @@ fn price(
         error_rate: summary.error_rate,
         runs: 1,
         short_of_capacity: short,
+        limits,
     })
 }
 
@@ -823,6 +834,7 @@ fn price_node(
     let arrivals_per_month = cx.arrival_rate(id) * cx.seconds;
     let hours = cx.hours;
     let mut usages = Vec::new();
+    let mut limit = None;
     let (service, size) = match spec {
         CostSpec::Unpriced => ("not priced".to_string(), "-".to_string()),
         CostSpec::Ec2(s) => {
@@ -985,6 +997,11 @@ fn price_node(
                 .ok_or_else(|| format!("node \"{id}\": no RDS classes for its cost spec"))?;
             let class_name = class.key.rsplit_once(".db.").map_or("?", |(_, c)| c);
             let class_name = format!("db.{class_name}");
+            if count > 1 {
+                limit = Some(format!(
+                    "{id} needs {units} vCPUs, more than the largest {class_name} has: one primary cannot carry the load, so the data has to be split (sharding) or the reads moved (replicas, cache); priced as {count} x {class_name}"
+                ));
+            }
             let az = if s.multi_az { "Multi-AZ" } else { "Single-AZ" };
             usages.push(Usage {
                 factor: if s.multi_az {
@@ -1239,6 +1256,7 @@ fn price_node(
         service,
         size,
         usages,
+        limit,
     })
 }
 
@@ -1268,10 +1286,11 @@ fn consumer_size(units: u32) -> String {
     format!("{units} consumers on {instances} x {CONSUMER_INSTANCE}")
 }
 
-/// Bytes to users, charged where they leave AWS: at the node each client calls, through
-/// CloudFront if that node is a CDN, else as data transfer out to the internet.
-fn internet_transfer(blueprint: &Blueprint, cx: &Context) -> Vec<Usage> {
-    let mut usages = Vec::new();
+/// Bytes to users, charged to the client (the users) where they leave AWS: through
+/// CloudFront if the node the client calls is a CDN, else as data transfer out to the
+/// internet. Returns (client id, how it leaves, usage).
+fn internet_transfer(blueprint: &Blueprint, cx: &Context) -> Vec<(String, &'static str, Usage)> {
+    let mut out = Vec::new();
     for node in &blueprint.nodes {
         let NodeKind::Client(c) = &node.kind else {
             continue;
@@ -1284,24 +1303,23 @@ fn internet_transfer(blueprint: &Blueprint, cx: &Context) -> Vec<Usage> {
         };
         let answered_per_s = cx.summary.nodes.get(&node.id).map_or(0.0, |s| s.throughput);
         let gb = answered_per_s * c.response_bytes as f64 * cx.seconds / BYTES_PER_GB;
-        let key = match spec_of(entry) {
-            Some(CostSpec::CloudFront) => "cloudfront.data_transfer_out",
+        let (key, service) = match spec_of(entry) {
+            Some(CostSpec::CloudFront) => ("cloudfront.data_transfer_out", "out via CloudFront"),
             Some(CostSpec::Unpriced) | None => continue,
             _ if matches!(entry.kind, NodeKind::ExternalApi(_)) => continue,
-            _ => "data_transfer.internet_out",
+            _ => ("data_transfer.internet_out", "out to the internet"),
         };
-        usages.push(usage(
-            entry,
-            LineItem::DataTransfer,
-            key,
-            format!(
-                "to users of {} ({} bytes a response)",
-                node.id, c.response_bytes
-            ),
-            gb,
+        let what = format!(
+            "responses to users through {} ({} bytes each)",
+            entry.id, c.response_bytes
+        );
+        out.push((
+            node.id.clone(),
+            service,
+            usage(node, LineItem::DataTransfer, key, what, gb),
         ));
     }
-    usages
+    out
 }
 
 /// Whether a node's calls leave from instances placed in zones (EC2, Fargate, Lambda in a
@@ -1330,16 +1348,14 @@ fn zonal_callee(node: &NodeSpec) -> bool {
     )
 }
 
-/// Answers crossing zones between zonal callers and callees: with instances spread evenly
-/// over `availability_zones`, a call crosses with probability 1 - 1/zones, and the bytes are
-/// charged leaving one zone and entering the other.
+/// Answers crossing zones between zonal callers and callees, charged leaving one zone and
+/// entering the other. Where both nodes name a `zone`, a call crosses if they differ;
+/// otherwise instances are spread evenly over `availability_zones` and a call crosses with
+/// probability 1 - 1/zones.
 fn cross_zone_transfer(blueprint: &Blueprint, cx: &Context, config: &EstimateConfig) -> Vec<Usage> {
     let zones = f64::from(config.availability_zones.max(1));
     let crossing = 1.0 - 1.0 / zones;
     let mut usages = Vec::new();
-    if crossing <= 0.0 {
-        return usages;
-    }
     for callee in blueprint.nodes.iter().filter(|n| zonal_callee(n)) {
         let mut calls_per_s = 0.0;
         for edge in blueprint.edges.iter().filter(|e| e.to == callee.id) {
@@ -1347,20 +1363,23 @@ fn cross_zone_transfer(blueprint: &Blueprint, cx: &Context, config: &EstimateCon
                 continue;
             };
             if zonal_caller(caller) {
+                // Both ends placed: they are in one zone or they are not.
+                let share = match (&caller.zone, &callee.zone) {
+                    (Some(a), Some(b)) => f64::from(u8::from(a != b)),
+                    _ => crossing,
+                };
                 calls_per_s += cx.arrival_rate(&callee.id)
-                    * cx.flows.edge_share(blueprint, &caller.id, &callee.id);
+                    * cx.flows.edge_share(blueprint, &caller.id, &callee.id)
+                    * share;
             }
         }
         if calls_per_s > 0.0 {
-            let gb = calls_per_s * cx.seconds * cx.bytes_per_response * crossing / BYTES_PER_GB;
+            let gb = calls_per_s * cx.seconds * cx.bytes_per_response / BYTES_PER_GB;
             usages.push(usage(
                 callee,
                 LineItem::DataTransfer,
                 "data_transfer.inter_az",
-                format!(
-                    "{:.0}% of answers cross zones, charged out and in",
-                    crossing * 100.0
-                ),
+                "answers crossing zones, charged out and in".into(),
                 2.0 * gb,
             ));
         }
@@ -1525,6 +1544,9 @@ pub fn dollars(usd: f64) -> String {
     }
 }
 
+/// A change in the marginal cost per request smaller than this is called nearly straight.
+const SLIGHT_BEND: f64 = 0.15;
+
 fn findings(
     blueprint: &Blueprint,
     points: &[Point],
@@ -1562,13 +1584,26 @@ fn findings(
         ));
     }
     if let Some(b) = bend {
-        let direction = if b.usd_per_million_after > b.usd_per_million_before {
-            "cost starts growing faster than traffic"
+        let change = (b.usd_per_million_after - b.usd_per_million_before)
+            / b.usd_per_million_before.abs().max(1e-9);
+        let direction = if change.abs() < SLIGHT_BEND {
+            format!(
+                "a change of {:+.0}%: the curve is close to a straight line, cost nearly proportional to traffic",
+                change * 100.0
+            )
+        } else if change > 0.0 {
+            format!(
+                "{:+.0}%: cost starts growing faster than traffic",
+                change * 100.0
+            )
         } else {
-            "cost grows more slowly than traffic (fixed costs spread, volume tiers)"
+            format!(
+                "{:+.0}%: cost grows more slowly than traffic (fixed costs spread, volume tiers)",
+                change * 100.0
+            )
         };
         let mut text = format!(
-            "The curve bends at {}: each extra million requests costs {} up to it and {} after it, so {direction}.",
+            "The curve bends most at {}: each extra million requests costs {} before it and {} after it, {direction}.",
             multiple_name(b.at_multiple),
             dollars(b.usd_per_million_before),
             dollars(b.usd_per_million_after)
@@ -1599,6 +1634,9 @@ fn findings(
     }
     out.extend(lambda_findings(blueprint, first, table));
     for p in points {
+        for limit in &p.limits {
+            out.push(format!("At {}: {limit}.", multiple_name(p.multiple)));
+        }
         if p.error_rate > 0.005 {
             out.push(format!(
                 "At {} the simulated run still failed {:.1}% of requests: the figure prices what the sized system served.",
@@ -1623,7 +1661,8 @@ fn findings(
 fn lambda_findings(blueprint: &Blueprint, first: &Point, table: &PriceTable) -> Vec<String> {
     let spec = LambdaSpec::default();
     // Services with the same size, cost and duration say the same thing: one sentence.
-    let mut groups: Vec<(Vec<&str>, String)> = Vec::new();
+    type Group<'a> = ((String, String, String), Vec<&'a str>, f64, f64);
+    let mut groups: Vec<Group> = Vec::new();
     for node in &blueprint.nodes {
         if !matches!(node.kind, NodeKind::Service(_))
             || !matches!(spec_of(node), Some(CostSpec::Ec2(_) | CostSpec::Fargate(_)))
@@ -1645,26 +1684,30 @@ fn lambda_findings(blueprint: &Blueprint, first: &Point, table: &PriceTable) -> 
         let Ok(Some(rps)) = lambda_break_even_rps(table, &spec, duration_ms, compute) else {
             continue;
         };
-        let text = format!(
-            "Lambda ({} MB, {duration_ms:.1} ms a call as simulated) would cost what {} costs ({} a month) at {} RPS; below that Lambda is cheaper, above it the instances are.",
-            spec.memory_mb,
-            cost.size,
-            dollars(compute),
-            thousands(rps)
-        );
-        match groups.iter_mut().find(|(_, t)| *t == text) {
-            Some((ids, _)) => ids.push(&node.id),
-            None => groups.push((vec![&node.id], text)),
+        let key = (cost.size.clone(), dollars(compute), thousands(rps));
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => {
+                g.1.push(&node.id);
+                g.2 = g.2.min(duration_ms);
+                g.3 = g.3.max(duration_ms);
+            }
+            None => groups.push((key, vec![&node.id], duration_ms, duration_ms)),
         }
     }
     groups
         .into_iter()
-        .map(|(ids, text)| {
+        .map(|((size, usd, rps), ids, low_ms, high_ms)| {
             let each = if ids.len() > 1 { " (each)" } else { "" };
+            let ms = if format!("{low_ms:.1}") == format!("{high_ms:.1}") {
+                format!("{low_ms:.1}")
+            } else {
+                format!("{low_ms:.1}-{high_ms:.1}")
+            };
             format!(
-                "{}{each} at {}: {text}",
+                "{}{each} at {}: Lambda ({} MB, {ms} ms a call as simulated) would cost what {size} costs ({usd} a month) at {rps} RPS; below that Lambda is cheaper, above it the instances are.",
                 ids.join(", "),
-                multiple_name(first.multiple)
+                multiple_name(first.multiple),
+                spec.memory_mb,
             )
         })
         .collect()

@@ -220,7 +220,7 @@ impl PriceTable {
         if !is_date(&table.as_of) || !is_date(&table.compiled_on) {
             return Err("the table's as_of and compiled_on must be dates".into());
         }
-        if !(table.hours_per_month > 0.0) {
+        if table.hours_per_month.is_nan() || table.hours_per_month <= 0.0 {
             return Err("hours_per_month must be > 0".into());
         }
         let mut keys = std::collections::BTreeSet::new();

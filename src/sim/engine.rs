@@ -18,8 +18,8 @@ use super::deadline::Deadline;
 use super::edge::{CallMode, Edge};
 use super::edits::ScheduledEdits;
 use super::metrics::{
-    EndToEnd, MetricsHistory, NodeMetrics, NodeWindow, Percentiles, WindowRecord, errors_by_cause,
-    latency_histogram, record_latency,
+    EndToEnd, MetricsHistory, NodeMetrics, NodeWindow, Percentiles, PoolWindow, WindowRecord,
+    errors_by_cause, latency_histogram, record_latency,
 };
 use super::modifiers::{EdgeMods, NodeMods};
 use super::queue::{Event, EventQueue};
@@ -956,22 +956,34 @@ impl Engine<'_> {
         let start = now.saturating_sub(window_ns);
 
         // Outgoing edges' pools and retries, per caller node.
-        #[derive(Clone, Copy, Default)]
+        #[derive(Default)]
         struct Outgoing {
             pool_in_use: f64,
             pool_size: u32,
             pool_waiters: f64,
             retries: u64,
+            pools: std::collections::BTreeMap<String, PoolWindow>,
         }
-        let mut outgoing = vec![Outgoing::default(); self.nodes.len()];
+        let mut outgoing: Vec<Outgoing> =
+            (0..self.nodes.len()).map(|_| Outgoing::default()).collect();
         for edge in self.edges.iter_mut() {
             let counters = std::mem::take(&mut edge.counters);
             let out = &mut outgoing[edge.from.ix()];
             out.retries += counters.retries;
             if let Some(pool) = edge.pool.as_mut() {
-                out.pool_in_use += pool.in_use.close(start, now).0;
-                out.pool_size += pool.size;
-                out.pool_waiters += pool.waiting.close(start, now).0;
+                let window = PoolWindow {
+                    in_use: pool.in_use.close(start, now).0,
+                    size: pool.size,
+                    waiters: pool.waiting.close(start, now).0,
+                };
+                out.pool_in_use += window.in_use;
+                out.pool_size += window.size;
+                out.pool_waiters += window.waiters;
+                let to = self
+                    .world
+                    .get::<Node>(self.node_entities[edge.to.ix()])
+                    .expect("node entity has a Node");
+                out.pools.insert(to.id.clone(), window);
             }
         }
 
@@ -987,7 +999,7 @@ impl Engine<'_> {
             let (queue_depth, queue_max) = station.queued.close(start, now);
             let (in_flight, _) = m.in_flight.close(start, now);
             let answered = m.ok + m.errors.iter().sum::<u64>();
-            let out = outgoing[i];
+            let out = std::mem::take(&mut outgoing[i]);
             let consumer_lag_ms = m.is_message_queue.then(|| {
                 station.queue.front().map_or(0.0, |&front| {
                     self.calls
@@ -1032,6 +1044,7 @@ impl Engine<'_> {
                 pool_in_use: out.pool_in_use,
                 pool_size: out.pool_size,
                 pool_waiters: out.pool_waiters,
+                pools: out.pools,
                 stale_reads: m.stale_reads,
                 hit_rate: (m.hits + m.misses > 0)
                     .then(|| m.hits as f64 / (m.hits + m.misses) as f64),

@@ -195,6 +195,17 @@ pub fn errors_by_cause(errors: &[u64; CAUSES]) -> BTreeMap<String, u64> {
         .collect()
 }
 
+/// One caller's pool of connections to one callee, in one window.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
+pub struct PoolWindow {
+    /// Connections in use, time-averaged.
+    pub in_use: f64,
+    /// Connections in the pool.
+    pub size: u32,
+    /// Calls waiting for a connection, time-averaged.
+    pub waiters: f64,
+}
+
 /// One node in one window.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct NodeWindow {
@@ -233,6 +244,8 @@ pub struct NodeWindow {
     pub pool_size: u32,
     /// Calls waiting for a pooled connection, time-averaged.
     pub pool_waiters: f64,
+    /// Its pools, by callee.
+    pub pools: BTreeMap<String, PoolWindow>,
     /// Reads a replica served before it had applied the key's latest write.
     pub stale_reads: u64,
     /// Cache hit rate, if it is a cache.

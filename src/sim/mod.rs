@@ -29,8 +29,8 @@ pub use edits::{Edit, ScheduledEdits};
 pub use engine::{EngineQueries, drain_events, run_until};
 pub use gauge::Gauge;
 pub use metrics::{
-    EndToEnd, MetricsHistory, NodeMetrics, NodeWindow, Percentiles, WindowRecord, errors_by_cause,
-    latency_histogram,
+    EndToEnd, MetricsHistory, NodeMetrics, NodeWindow, Percentiles, PoolWindow, WindowRecord,
+    errors_by_cause, latency_histogram,
 };
 pub use modifiers::{
     Active, BandwidthCapped, CapacityLost, ConnectionsReset, DnsFailing, Down, EdgeMods,

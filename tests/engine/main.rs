@@ -1,8 +1,10 @@
 //! The engine's integration tests: one binary, one module per topic.
 
 mod blueprints;
+mod chaos;
 mod clock;
 mod conservation;
+mod cost;
 mod determinism;
 mod policies;
 mod queueing;

@@ -48,3 +48,31 @@ pub fn assert_close(what: &str, actual: f64, expected: f64, tolerance: f64) {
         tolerance * 100.0
     );
 }
+
+/// Runs `bp` with chaos `injections` for `duration_s`, windows of `window_ms`.
+pub fn run_chaos(
+    bp: &Blueprint,
+    seed: u64,
+    duration_s: f64,
+    window_ms: f64,
+    injections: &[blastradius::chaos::Injection],
+) -> HeadlessRun {
+    let mut config = RunConfig::new(seed, duration_s);
+    config.window_ns = (window_ms * 1e6) as u64;
+    let mut sim = HeadlessRun::new(bp, config).expect("spawns");
+    for i in injections {
+        sim.inject(i).expect("injection resolves");
+    }
+    sim.run(|_, _| {});
+    sim
+}
+
+/// The built-in three-tier blueprint.
+pub fn three_tier() -> Blueprint {
+    blueprint(blastradius::blueprint::builtin("three-tier").expect("built in"))
+}
+
+/// `--chaos`-style injection.
+pub fn chaos(spec: &str) -> blastradius::chaos::Injection {
+    blastradius::scenario::parse_chaos_flag(spec).unwrap_or_else(|e| panic!("{e}"))
+}
