@@ -6,6 +6,8 @@
 //! `app` feature and only read the simulation.
 
 pub mod analysis;
+#[cfg(feature = "app")]
+pub mod app;
 pub mod blueprint;
 pub mod chaos;
 pub mod cli;
@@ -14,6 +16,10 @@ pub mod nodes;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+#[cfg(feature = "app")]
+pub mod ui;
+#[cfg(feature = "app")]
+pub mod view;
 
 use bevy::prelude::*;
 

@@ -44,6 +44,35 @@ impl RunConfig {
     }
 }
 
+/// Puts `blueprint` in the world as a fresh run: removes whatever was simulated before (nodes,
+/// edges, calls, pending events, chaos, metrics) and spawns it with the run's seed.
+pub fn load(world: &mut World, blueprint: &Blueprint, config: &RunConfig) -> Result<(), String> {
+    let old: Vec<Entity> = world
+        .query_filtered::<Entity, Or<(With<crate::sim::Node>, With<crate::sim::Edge>, With<Call>)>>(
+        )
+        .iter(world)
+        .collect();
+    for e in old {
+        world.despawn(e);
+    }
+    world.insert_resource(EventQueue::default());
+    world.insert_resource(crate::sim::EndToEnd::default());
+    world.insert_resource(crate::sim::ScheduledEdits::default());
+    world.insert_resource(crate::chaos::ChaosLog::default());
+    world.insert_resource(SimRng::seeded(config.seed));
+    world.insert_resource(SimClock {
+        traffic_until_ns: config.duration_ns,
+        ..default()
+    });
+    world.insert_resource(MetricsHistory::new(
+        config.window_ns,
+        config.warmup_ns,
+        config.duration_ns,
+    ));
+    spawn_blueprint(world, blueprint)?;
+    Ok(())
+}
+
 /// A simulation that runs without a window.
 pub struct HeadlessRun {
     /// The Bevy app (MinimalPlugins + the engine), with the blueprint spawned.
@@ -57,18 +86,7 @@ impl HeadlessRun {
     pub fn new(blueprint: &Blueprint, config: RunConfig) -> Result<Self, String> {
         let mut app = App::new();
         app.add_plugins((MinimalPlugins, EnginePlugin));
-        let world = app.world_mut();
-        world.insert_resource(SimRng::seeded(config.seed));
-        world.insert_resource(SimClock {
-            traffic_until_ns: config.duration_ns,
-            ..default()
-        });
-        world.insert_resource(MetricsHistory::new(
-            config.window_ns,
-            config.warmup_ns,
-            config.duration_ns,
-        ));
-        spawn_blueprint(world, blueprint)?;
+        load(app.world_mut(), blueprint, &config)?;
         Ok(HeadlessRun { app, config })
     }
 

@@ -302,6 +302,24 @@ pub fn schedule(world: &mut World, injection: &Injection) -> Result<InjectionId,
     Ok(id)
 }
 
+/// Stops injection `id` now: lifts its modifiers from every node and edge (its scheduled
+/// steps still pending find nothing to lift, or re-apply if they start later).
+pub fn stop(world: &mut World, id: InjectionId) {
+    let topology = world.resource::<crate::sim::Topology>().clone();
+    for &e in topology.nodes.iter().chain(&topology.edges) {
+        crate::sim::lift_all(world, e, id);
+    }
+    let now = ns_to_s(world.resource::<crate::sim::SimClock>().now_ns);
+    if let Some(record) = world
+        .resource_mut::<ChaosLog>()
+        .injections
+        .iter_mut()
+        .find(|i| i.id == id)
+    {
+        record.end_s = Some(record.end_s.map_or(now, |e| e.min(now)));
+    }
+}
+
 /// Chaos: the log of injections. The kinds act through scheduled edits and the engine's
 /// modifiers, so they need no systems of their own.
 pub struct ChaosPlugin;

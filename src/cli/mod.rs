@@ -57,9 +57,17 @@ pub fn main(args: &[String]) -> i32 {
     }
 }
 
+#[cfg(feature = "app")]
+fn open_app() -> i32 {
+    use bevy::prelude::*;
+    App::new().add_plugins(crate::app::AppPlugin).run();
+    0
+}
+
+#[cfg(not(feature = "app"))]
 fn open_app() -> i32 {
     eprintln!(
-        "The desktop app is not built yet (it comes with the app issue). Try:\n  blastradius run three-tier --rps 10000 --duration 60s\n\n{USAGE}"
+        "This build has no window (built without the `app` feature). Try:\n  blastradius run three-tier --rps 10000 --duration 60s\n\n{USAGE}"
     );
     2
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::blueprint::LoadError;
 use crate::chaos::{Chaos, Injection, Target};
 use crate::cli::parse_duration;
+use crate::sim::WindowRecord;
 
 /// A metric a scenario says it moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +41,50 @@ pub enum Metric {
     StaleReads,
     /// A node's arrivals per second.
     Arrivals,
+}
+
+impl Metric {
+    /// Its value in one window (at `node`, for per-node metrics); none if it does not apply.
+    pub fn value(self, w: &WindowRecord, node: Option<&str>) -> Option<f64> {
+        let n = node.and_then(|id| w.nodes.get(id));
+        Some(match self {
+            Metric::P99 => w.latency.p99_ms,
+            Metric::ErrorRate => w.error_rate,
+            Metric::Throughput => n.map_or(w.throughput, |n| n.throughput),
+            Metric::HitRate => n?.hit_rate?,
+            Metric::QueueDepth => n?.queue_depth,
+            Metric::Utilization => n?.utilization,
+            Metric::PoolWaiters => n?.pool_waiters,
+            Metric::InFlight => n.map_or(w.in_flight_calls as f64, |n| n.in_flight),
+            Metric::ReplicationLag => n?.replication_lag_ms.unwrap_or(0.0),
+            Metric::ConsumerLag => n?.consumer_lag_ms.unwrap_or(0.0),
+            Metric::StaleReads => n?.stale_reads as f64,
+            Metric::Arrivals => n.map_or(w.arrivals as f64, |n| n.arrivals as f64),
+        })
+    }
+
+    /// The smallest change that counts as moving (noise below it).
+    fn noise(self) -> f64 {
+        match self {
+            Metric::P99 => 5.0,
+            Metric::ErrorRate | Metric::HitRate | Metric::Utilization => 0.01,
+            Metric::ReplicationLag | Metric::ConsumerLag => 50.0,
+            _ => 1.0,
+        }
+    }
+}
+
+/// Whether a metric moved as a scenario says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Moved {
+    /// What was expected.
+    pub expected: Moves,
+    /// Mean before the first injection.
+    pub before: f64,
+    /// The extreme after it (the highest for Up, the lowest for Down).
+    pub after: f64,
+    /// Whether it moved that way by at least 20% and more than noise.
+    pub moved: bool,
 }
 
 /// Which way it moves.
@@ -132,6 +177,48 @@ impl Scenario {
             LoadError::whole_file(name_or_path, format!("cannot read the scenario ({e}); it is not a built-in scenario either (see `blastradius scenarios`)"))
         })?;
         Scenario::parse(name_or_path, &src)
+    }
+
+    /// Checks each `moves` entry against a run's windows (steady state after `warmup_s` and
+    /// before the first injection, against every window after it).
+    pub fn check_moves(&self, windows: &[WindowRecord], warmup_s: f64) -> Vec<Moved> {
+        let first = self
+            .timeline
+            .iter()
+            .map(|i| i.at_s)
+            .fold(f64::MAX, f64::min);
+        self.moves
+            .iter()
+            .map(|m| {
+                let node = m.node.as_deref();
+                let before: Vec<f64> = windows
+                    .iter()
+                    .filter(|w| w.t_s > warmup_s && w.t_s <= first)
+                    .filter_map(|w| m.metric.value(w, node))
+                    .collect();
+                let after = windows
+                    .iter()
+                    .filter(|w| w.t_s > first)
+                    .filter_map(|w| m.metric.value(w, node));
+                let before = before.iter().sum::<f64>() / before.len().max(1) as f64;
+                let (after, moved) = match m.direction {
+                    Direction::Up => {
+                        let a = after.fold(f64::MIN, f64::max);
+                        (a, a > before * 1.2 && a > before + m.metric.noise())
+                    }
+                    Direction::Down => {
+                        let a = after.fold(f64::MAX, f64::min);
+                        (a, a < before * 0.8 && a < before - m.metric.noise())
+                    }
+                };
+                Moved {
+                    expected: m.clone(),
+                    before,
+                    after,
+                    moved,
+                }
+            })
+            .collect()
     }
 
     /// The mitigation called `name`.

@@ -36,6 +36,7 @@ pub use modifiers::{
     Active, BandwidthCapped, CapacityLost, ConnectionsReset, DnsFailing, Down, EdgeMods,
     ErrorsInjected, HitRateOverride, InjectionId, LatencyAdded, NodeMods, PacketLoss, Partitioned,
     PoolShrunk, ReplicationDelayed, RetriesOverridden, Slowdown, TrafficScaled, inject, lift,
+    lift_all,
 };
 pub use queue::{Event, EventQueue};
 pub use rng::SimRng;
@@ -47,7 +48,7 @@ pub use topology::{EdgeId, NodeId, Topology};
 use bevy::ecs::schedule::{LogLevel, ScheduleBuildSettings};
 use bevy::prelude::*;
 
-/// The engine's phases in `FixedUpdate`, in order.
+/// The engine's phases in its [`SimUpdate`] schedule, in order.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SimSystems {
     /// Move the horizon by one tick times the speed (or to the next event when stepping).
@@ -68,22 +69,29 @@ impl Plugin for SimPlugin {
             .init_resource::<MetricsHistory>()
             .init_resource::<EngineQueries>()
             .init_resource::<Topology>()
-            .init_resource::<ScheduledEdits>()
-            .configure_sets(
-                FixedUpdate,
-                (SimSystems::Advance, SimSystems::Drain).chain(),
-            )
-            .add_systems(
-                FixedUpdate,
-                clock::advance_horizon.in_set(SimSystems::Advance),
-            )
-            .add_systems(FixedUpdate, drain_events.in_set(SimSystems::Drain));
-        // An undefined order between two engine systems is an error, not a coin toss.
-        app.edit_schedule(FixedUpdate, |schedule| {
-            schedule.set_build_settings(ScheduleBuildSettings {
-                ambiguity_detection: LogLevel::Error,
-                ..default()
-            });
+            .init_resource::<ScheduledEdits>();
+        // The engine's own schedule, single-threaded, where an undefined order between two
+        // systems is an error, not a coin toss; `FixedUpdate` runs it once per tick.
+        let mut schedule = Schedule::new(SimUpdate);
+        schedule.set_executor(bevy::ecs::schedule::SingleThreadedExecutor::new());
+        schedule.set_build_settings(ScheduleBuildSettings {
+            ambiguity_detection: LogLevel::Error,
+            ..default()
         });
+        schedule.configure_sets((SimSystems::Advance, SimSystems::Drain).chain());
+        schedule.add_systems((
+            clock::advance_horizon.in_set(SimSystems::Advance),
+            drain_events.in_set(SimSystems::Drain),
+        ));
+        app.add_schedule(schedule)
+            .add_systems(FixedUpdate, run_sim_update);
     }
+}
+
+/// The engine's schedule: advance the clock, drain the events.
+#[derive(bevy::ecs::schedule::ScheduleLabel, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SimUpdate;
+
+fn run_sim_update(world: &mut World) {
+    world.run_schedule(SimUpdate);
 }

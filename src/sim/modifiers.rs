@@ -46,6 +46,25 @@ pub fn lift<T: Send + Sync + Clone + 'static>(world: &mut World, entity: Entity,
     }
 }
 
+/// Lifts every modifier of injection `id` from `entity` (stopping an injection by hand).
+pub fn lift_all(world: &mut World, entity: Entity, id: InjectionId) {
+    lift::<Down>(world, entity, id);
+    lift::<Slowdown>(world, entity, id);
+    lift::<CapacityLost>(world, entity, id);
+    lift::<ErrorsInjected>(world, entity, id);
+    lift::<HitRateOverride>(world, entity, id);
+    lift::<TrafficScaled>(world, entity, id);
+    lift::<ReplicationDelayed>(world, entity, id);
+    lift::<LatencyAdded>(world, entity, id);
+    lift::<PacketLoss>(world, entity, id);
+    lift::<Partitioned>(world, entity, id);
+    lift::<ConnectionsReset>(world, entity, id);
+    lift::<DnsFailing>(world, entity, id);
+    lift::<BandwidthCapped>(world, entity, id);
+    lift::<PoolShrunk>(world, entity, id);
+    lift::<RetriesOverridden>(world, entity, id);
+}
+
 /// The node is down: calls to it fail with `NodeDown`, work in progress is lost, health
 /// checks see it dead.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

@@ -8,4 +8,5 @@ mod cost;
 mod determinism;
 mod policies;
 mod queueing;
+mod scenarios;
 mod support;

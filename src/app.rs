@@ -1,0 +1,147 @@
+//! The desktop (and browser) app: a window with the blueprint drawn, requests moving as
+//! particles, and egui panels for control, metrics, inspection and chaos. Built only with the
+//! `app` feature; it reads the simulation and drives it through the same engine systems the
+//! command line uses.
+
+use bevy::prelude::*;
+use bevy::window::WindowResolution;
+
+use crate::blueprint::{Blueprint, resolve};
+use crate::run::{RunConfig, load};
+use crate::sim::{Nanos, SimClock};
+
+/// What the app is showing.
+#[derive(Resource, Clone, Debug)]
+pub struct Showing {
+    /// The blueprint being simulated.
+    pub blueprint: Blueprint,
+    /// Its built-in name or file, if any.
+    pub source: String,
+    /// The run's seed.
+    pub seed: u64,
+}
+
+/// Set from the environment for scripted runs: save a screenshot after this many seconds of
+/// wall time, then quit.
+#[derive(Resource, Clone, Debug)]
+pub struct ScreenshotPlan {
+    /// Where to save it.
+    pub path: String,
+    /// Seconds to wait for.
+    pub after_s: f32,
+    /// Taken already.
+    pub taken: bool,
+}
+
+/// The whole app: window, engine, view and UI.
+pub struct AppPlugin;
+
+impl Plugin for AppPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_plugins(DefaultPlugins.set(WindowPlugin {
+            primary_window: Some(Window {
+                title: "Blast Radius".into(),
+                resolution: WindowResolution::new(1280, 720),
+                canvas: Some("#blastradius".into()),
+                fit_canvas_to_parent: true,
+                ..default()
+            }),
+            ..default()
+        }))
+        .add_plugins((
+            crate::EnginePlugin,
+            crate::view::ViewPlugin,
+            crate::ui::UiPlugin,
+        ))
+        .insert_resource(ClearColor(Color::srgb(0.07, 0.08, 0.10)))
+        .add_systems(Startup, load_default)
+        .add_systems(
+            Update,
+            take_screenshot.run_if(resource_exists::<ScreenshotPlan>),
+        );
+        if let Ok(path) = std::env::var("BLASTRADIUS_SCREENSHOT") {
+            let after_s = std::env::var("BLASTRADIUS_SCREENSHOT_AFTER")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(6.0);
+            app.insert_resource(ScreenshotPlan {
+                path,
+                after_s,
+                taken: false,
+            });
+        }
+    }
+}
+
+/// Loads `source` (a built-in name or a file) into the running app.
+pub fn show(world: &mut World, source: &str, seed: u64) -> Result<(), String> {
+    let blueprint = resolve(source).map_err(|e| e.to_string())?;
+    show_blueprint(world, blueprint, source.to_string(), seed)
+}
+
+/// Loads a blueprint into the running app, running until stopped.
+pub fn show_blueprint(
+    world: &mut World,
+    blueprint: Blueprint,
+    source: String,
+    seed: u64,
+) -> Result<(), String> {
+    let mut config = RunConfig::new(seed, 1.0);
+    config.duration_ns = Nanos::MAX;
+    config.warmup_ns = 0;
+    let speed = world.get_resource::<SimClock>().map_or(1.0, |c| c.speed);
+    load(world, &blueprint, &config)?;
+    world.resource_mut::<SimClock>().speed = speed;
+    world.insert_resource(Showing {
+        blueprint,
+        source,
+        seed,
+    });
+    Ok(())
+}
+
+fn load_default(world: &mut World) {
+    let source = std::env::var("BLASTRADIUS_BLUEPRINT").unwrap_or_else(|_| "three-tier".into());
+    if let Err(e) = show(world, &source, 1) {
+        error!("{e}");
+        show(world, "three-tier", 1).expect("the built-in three-tier blueprint loads");
+    }
+}
+
+fn take_screenshot(
+    mut commands: Commands,
+    time: Res<Time<Real>>,
+    mut plan: ResMut<ScreenshotPlan>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+    let elapsed = time.elapsed_secs();
+    if !plan.taken && elapsed >= plan.after_s {
+        plan.taken = true;
+        let path = plan.path.clone();
+        commands.spawn(Screenshot::primary_window()).observe(
+            move |captured: On<ScreenshotCaptured>| {
+                let image = captured.image.clone();
+                let check = crate::view::check_not_blank(&image);
+                match image.try_into_dynamic() {
+                    Ok(img) => {
+                        if let Err(e) = img.to_rgb8().save(&path) {
+                            error!("cannot save the screenshot to {path}: {e}");
+                        }
+                    }
+                    Err(e) => error!("cannot convert the screenshot: {e}"),
+                }
+                match check {
+                    Ok(colours) => info!("screenshot saved to {path}: {colours} distinct colours"),
+                    Err(e) => {
+                        error!("the screenshot looks blank: {e}");
+                        std::process::exit(3);
+                    }
+                }
+            },
+        );
+    }
+    if plan.taken && elapsed >= plan.after_s + 2.0 {
+        exit.write(AppExit::Success);
+    }
+}

@@ -1,0 +1,48 @@
+//! What is drawn: the camera, the nodes and edges (lyon shapes), the requests as particles.
+//! The view reads the simulation and never writes it.
+
+mod camera;
+mod particles;
+mod shapes;
+
+pub use camera::{Selected, ViewCamera};
+pub use particles::ParticleStats;
+pub use shapes::{NodeShape, node_colour};
+
+use bevy::prelude::*;
+
+/// The canvas.
+pub struct ViewPlugin;
+
+impl Plugin for ViewPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_plugins(bevy_prototype_lyon::prelude::ShapePlugin)
+            .add_plugins((camera::plugin, shapes::plugin, particles::plugin));
+    }
+}
+
+/// Checks a captured frame is not blank: returns how many distinct colours it has (at least
+/// 16 are required).
+pub fn check_not_blank(image: &Image) -> Result<usize, String> {
+    let data = image.data.as_ref().ok_or("the image has no data")?;
+    let mut colours = std::collections::BTreeSet::new();
+    for px in data.chunks_exact(4).step_by(7) {
+        colours.insert((px[0] >> 3, px[1] >> 3, px[2] >> 3));
+        if colours.len() > 4096 {
+            break;
+        }
+    }
+    if colours.len() < 16 {
+        Err(format!("only {} distinct colours", colours.len()))
+    } else {
+        Ok(colours.len())
+    }
+}
+
+/// The node the user selected, if it still exists.
+pub fn camera_selected(world: &World) -> Option<Entity> {
+    world
+        .get_resource::<Selected>()
+        .and_then(|s| s.0)
+        .filter(|&e| world.get_entity(e).is_ok())
+}

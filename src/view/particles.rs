@@ -1,0 +1,85 @@
+//! Requests as particles moving along the edges at their simulated timing (a slow hop is
+//! visibly slow): green on the way, red when the answer is an error, amber on a retry. At high
+//! rates only a sample is drawn, and the sample rate is published for the UI.
+
+use bevy::prelude::*;
+
+use crate::sim::{Call, Node, Phase, SimClock, Topology};
+
+/// Most particles drawn per frame.
+const BUDGET: usize = 1500;
+
+/// What the particle layer drew this frame.
+#[derive(Resource, Default, Clone, Copy, Debug)]
+pub struct ParticleStats {
+    /// Calls in flight.
+    pub in_flight: usize,
+    /// One in `sample` was drawn.
+    pub sample: usize,
+    /// Drawn.
+    pub drawn: usize,
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<ParticleStats>()
+        .add_systems(Update, draw_particles);
+}
+
+/// Where a call is drawn, and in what colour, at simulated time `now_ns`.
+pub fn particle(call: &Call, from: Vec2, to: Vec2, now_ns: u64) -> Option<(Vec2, Color)> {
+    let (a, b) = match call.phase {
+        Phase::Sending => (from, to),
+        Phase::Returning => (to, from),
+        _ => return None,
+    };
+    let span = call.due_ns.saturating_sub(call.sent_ns).max(1) as f32;
+    let t = (now_ns.saturating_sub(call.sent_ns) as f32 / span).clamp(0.0, 1.0);
+    let colour = if call.phase == Phase::Returning && call.reply.error.is_some() {
+        Color::srgb(1.0, 0.25, 0.25)
+    } else if call.attempt > 0 {
+        Color::srgb(1.0, 0.7, 0.1)
+    } else {
+        Color::srgb(0.35, 1.0, 0.55)
+    };
+    // Follow the same gentle curve as the edge.
+    let dir = (b - a).normalize_or_zero();
+    let mid = (a + b) / 2.0 + Vec2::new(-dir.y, dir.x) * (a.distance(b) * 0.08);
+    let p = a.lerp(mid, t).lerp(mid.lerp(b, t), t);
+    Some((p, colour))
+}
+
+fn draw_particles(
+    calls: Query<(Entity, &Call)>,
+    nodes: Query<&Node>,
+    topology: Res<Topology>,
+    clock: Res<SimClock>,
+    mut stats: ResMut<ParticleStats>,
+    mut gizmos: Gizmos,
+) {
+    let in_flight = calls.iter().len();
+    let sample = in_flight.div_ceil(BUDGET).max(1);
+    let mut drawn = 0;
+    for (entity, call) in &calls {
+        if (entity.index().index() as usize) % sample != 0 || call.from == call.node {
+            continue;
+        }
+        let (Some(&from), Some(&to)) = (
+            topology.nodes.get(call.from.ix()),
+            topology.nodes.get(call.node.ix()),
+        ) else {
+            continue;
+        };
+        let (Ok(a), Ok(b)) = (nodes.get(from), nodes.get(to)) else {
+            continue;
+        };
+        if let Some((p, colour)) = particle(call, a.position, b.position, clock.now_ns) {
+            gizmos.circle_2d(Isometry2d::from_translation(p), 3.5, colour);
+            drawn += 1;
+        }
+    }
+    *stats = ParticleStats {
+        in_flight,
+        sample,
+        drawn,
+    };
+}

@@ -1,0 +1,314 @@
+//! Nodes as shapes that say their kind, coloured by health, with their name and size; edges
+//! as curves with arrowheads, wider with traffic and redder with errors; a badge where chaos
+//! is active.
+
+use bevy::prelude::*;
+use bevy_prototype_lyon::prelude::*;
+
+use crate::sim::{
+    Active, Down, Edge, MetricsHistory, Node, NodeWindow, Station, Topology, UNBOUNDED,
+};
+
+/// The drawing of a node (a child of nothing: it follows the node's position).
+#[derive(Component)]
+pub struct NodeShape {
+    /// The node it draws.
+    pub node: Entity,
+}
+
+/// The drawing of an edge.
+#[derive(Component)]
+struct EdgeShape {
+    from: Entity,
+    to: Entity,
+    edge: Entity,
+}
+
+/// A node's label.
+#[derive(Component)]
+struct NodeLabel {
+    node: Entity,
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(
+        Update,
+        (spawn_drawings, (colour_nodes, style_edges, update_labels)).chain(),
+    );
+}
+
+const NODE_RADIUS: f32 = 34.0;
+
+fn kind_geometry(kind: &str) -> ShapePath {
+    let r = NODE_RADIUS;
+    match kind {
+        "client" => ShapePath::new().add(&shapes::Circle {
+            radius: r * 0.8,
+            center: Vec2::ZERO,
+        }),
+        "load_balancer" => ShapePath::new().add(&shapes::RegularPolygon {
+            sides: 6,
+            feature: RegularPolygonFeature::Radius(r),
+            ..default()
+        }),
+        "cache" => ShapePath::new().add(&shapes::RegularPolygon {
+            sides: 4,
+            feature: RegularPolygonFeature::Radius(r * 1.1),
+            ..default()
+        }),
+        "cdn" => ShapePath::new().add(&shapes::RegularPolygon {
+            sides: 8,
+            feature: RegularPolygonFeature::Radius(r),
+            ..default()
+        }),
+        "external_api" => ShapePath::new().add(&shapes::RegularPolygon {
+            sides: 3,
+            feature: RegularPolygonFeature::Radius(r * 1.1),
+            ..default()
+        }),
+        "database" => {
+            // A cylinder: body with an elliptical top.
+            let (w, h) = (r * 1.3, r * 1.5);
+            ShapePath::new()
+                .move_to(Vec2::new(-w / 2.0, h / 2.0 - 6.0))
+                .line_to(Vec2::new(-w / 2.0, -h / 2.0 + 6.0))
+                .arc(
+                    Vec2::new(0.0, -h / 2.0 + 6.0),
+                    Vec2::new(w / 2.0, 7.0),
+                    std::f32::consts::PI,
+                    0.0,
+                )
+                .line_to(Vec2::new(w / 2.0, h / 2.0 - 6.0))
+                .arc(
+                    Vec2::new(0.0, h / 2.0 - 6.0),
+                    Vec2::new(w / 2.0, 7.0),
+                    std::f32::consts::PI,
+                    0.0,
+                )
+                .close()
+                .add(&shapes::Ellipse {
+                    radii: Vec2::new(w / 2.0, 7.0),
+                    center: Vec2::new(0.0, h / 2.0 - 6.0),
+                })
+        }
+        "message_queue" => ShapePath::new().add(&shapes::Rectangle {
+            extents: Vec2::new(r * 2.4, r * 1.0),
+            origin: RectangleOrigin::Center,
+            radii: Some(BorderRadii::single(3.0)),
+        }),
+        _ => ShapePath::new().add(&shapes::Rectangle {
+            extents: Vec2::new(r * 2.0, r * 1.4),
+            origin: RectangleOrigin::Center,
+            radii: Some(BorderRadii::single(8.0)),
+        }),
+    }
+}
+
+/// A node's colour from its last window: green when idle, yellow when busy, red when
+/// saturated or failing, grey when down.
+pub fn node_colour(window: Option<&NodeWindow>, down: bool) -> Color {
+    if down {
+        return Color::srgb(0.25, 0.25, 0.28);
+    }
+    let Some(w) = window else {
+        return Color::srgb(0.25, 0.55, 0.35);
+    };
+    let stress = w.utilization.max(w.error_rate * 4.0).clamp(0.0, 1.0) as f32;
+    // Green (0) -> amber (0.6) -> red (1).
+    if stress < 0.6 {
+        Color::srgb(0.20 + 0.75 * stress / 0.6, 0.62, 0.30 - 0.1 * stress / 0.6)
+    } else {
+        let t = (stress - 0.6) / 0.4;
+        Color::srgb(0.95, 0.62 - 0.45 * t, 0.20 - 0.05 * t)
+    }
+}
+
+fn edge_path(from: Vec2, to: Vec2) -> ShapePath {
+    // A gentle curve, ending at the target's rim, with an arrowhead.
+    let dir = (to - from).normalize_or_zero();
+    let (start, end) = (from + dir * NODE_RADIUS, to - dir * (NODE_RADIUS + 4.0));
+    let normal = Vec2::new(-dir.y, dir.x);
+    let ctrl = (start + end) / 2.0 + normal * (start.distance(end) * 0.08);
+    let tangent = (end - ctrl).normalize_or_zero();
+    let side = Vec2::new(-tangent.y, tangent.x);
+    ShapePath::new()
+        .move_to(start)
+        .quadratic_bezier_to(ctrl, end)
+        .move_to(end - tangent * 12.0 + side * 6.0)
+        .line_to(end)
+        .line_to(end - tangent * 12.0 - side * 6.0)
+}
+
+fn spawn_drawings(
+    mut commands: Commands,
+    nodes: Query<(Entity, &Node, &Station), Added<Node>>,
+    all_nodes: Query<&Node>,
+    edges: Query<(Entity, &Edge), Added<Edge>>,
+    topology: Res<Topology>,
+    old: Query<Entity, Or<(With<NodeShape>, With<EdgeShape>, With<NodeLabel>)>>,
+) {
+    if nodes.is_empty() {
+        return;
+    }
+    for e in &old {
+        commands.entity(e).despawn();
+    }
+    for (edge_entity, edge) in &edges {
+        let (from, to) = (topology.nodes[edge.from.ix()], topology.nodes[edge.to.ix()]);
+        let (Ok(a), Ok(b)) = (all_nodes.get(from), all_nodes.get(to)) else {
+            continue;
+        };
+        commands.spawn((
+            ShapeBuilder::with(&edge_path(a.position, b.position))
+                .stroke((Color::srgb(0.45, 0.5, 0.6), 2.0))
+                .build(),
+            Transform::from_xyz(0.0, 0.0, 0.0),
+            EdgeShape {
+                from,
+                to,
+                edge: edge_entity,
+            },
+        ));
+    }
+    for (entity, node, station) in &nodes {
+        commands.spawn((
+            ShapeBuilder::with(&kind_geometry(node.kind))
+                .fill(Color::srgb(0.25, 0.55, 0.35))
+                .stroke((Color::srgb(0.85, 0.88, 0.92), 2.0))
+                .build(),
+            Transform::from_translation(node.position.extend(1.0)),
+            NodeShape { node: entity },
+        ));
+        let size = if station.servers == UNBOUNDED {
+            String::new()
+        } else {
+            format!("\n{} slots", station.servers)
+        };
+        commands.spawn((
+            Text2d::new(format!("{}{size}", node.id)),
+            TextFont {
+                font_size: 15.0,
+                ..default()
+            },
+            TextColor(Color::srgb(0.92, 0.94, 0.97)),
+            Transform::from_translation(
+                (node.position + Vec2::new(0.0, -NODE_RADIUS - 22.0)).extend(2.0),
+            ),
+            NodeLabel { node: entity },
+        ));
+    }
+}
+
+fn colour_nodes(
+    history: Res<MetricsHistory>,
+    nodes: Query<(&Node, Has<Active<Down>>)>,
+    mut shapes: Query<(&NodeShape, &mut Shape)>,
+) {
+    let last = history.windows.last();
+    for (shape, mut drawn) in &mut shapes {
+        let Ok((node, down)) = nodes.get(shape.node) else {
+            continue;
+        };
+        let window = last.and_then(|w| w.nodes.get(&node.id));
+        let fill = node_colour(window, down);
+        *drawn = ShapeBuilder::with(&kind_geometry(node.kind))
+            .fill(fill)
+            .stroke((
+                if down {
+                    Color::srgb(0.9, 0.2, 0.2)
+                } else {
+                    Color::srgb(0.85, 0.88, 0.92)
+                },
+                if down { 4.0 } else { 2.0 },
+            ))
+            .build();
+    }
+}
+
+fn style_edges(
+    history: Res<MetricsHistory>,
+    nodes: Query<&Node>,
+    edge_components: Query<&Edge>,
+    chaos: Query<
+        (),
+        Or<(
+            With<Active<crate::sim::Partitioned>>,
+            With<Active<crate::sim::LatencyAdded>>,
+            With<Active<crate::sim::PacketLoss>>,
+        )>,
+    >,
+    mut shapes: Query<(&EdgeShape, &mut Shape)>,
+) {
+    let Some(last) = history.windows.last() else {
+        return;
+    };
+    for (shape, mut drawn) in &mut shapes {
+        let (Ok(a), Ok(b)) = (nodes.get(shape.from), nodes.get(shape.to)) else {
+            continue;
+        };
+        let Some(callee) = last.nodes.get(&b.id) else {
+            continue;
+        };
+        let traffic = (callee.arrivals as f32).max(1.0);
+        let width = (1.0 + traffic.log10() * 1.2).min(8.0);
+        let errors = callee.error_rate as f32;
+        let is_async = edge_components
+            .get(shape.edge)
+            .is_ok_and(|e| e.mode == crate::sim::CallMode::Async);
+        let mut colour = Color::srgb(
+            0.45 + 0.5 * errors.min(1.0),
+            0.55 - 0.35 * errors.min(1.0),
+            0.65 - 0.45 * errors.min(1.0),
+        );
+        if is_async {
+            colour = colour.with_alpha(0.5);
+        }
+        if chaos.get(shape.edge).is_ok() {
+            colour = Color::srgb(0.95, 0.35, 0.85);
+        }
+        *drawn = ShapeBuilder::with(&edge_path(a.position, b.position))
+            .stroke((colour, width))
+            .build();
+    }
+}
+
+fn update_labels(
+    history: Res<MetricsHistory>,
+    nodes: Query<(
+        &Node,
+        &Station,
+        Has<Active<Down>>,
+        Has<Active<crate::sim::Slowdown>>,
+        Has<Active<crate::sim::ErrorsInjected>>,
+    )>,
+    mut labels: Query<(&NodeLabel, &mut Text2d)>,
+) {
+    let last = history.windows.last();
+    for (label, mut text) in &mut labels {
+        let Ok((node, station, down, slow, failing)) = nodes.get(label.node) else {
+            continue;
+        };
+        let w = last.and_then(|w| w.nodes.get(&node.id));
+        let mut s = node.id.clone();
+        if station.servers != UNBOUNDED {
+            s.push_str(&format!(" ({})", station.servers));
+        }
+        if let Some(w) = w {
+            if let Some(h) = w.hit_rate {
+                s.push_str(&format!("\nhit {:.0}%", h * 100.0));
+            } else if station.servers != UNBOUNDED {
+                s.push_str(&format!("\n{:.0}% busy", w.utilization * 100.0));
+            } else {
+                s.push_str(&format!("\n{:.0}/s", w.throughput));
+            }
+        }
+        if down {
+            s.push_str("\n[DOWN]");
+        } else if slow || failing {
+            s.push_str("\n[CHAOS]");
+        }
+        if text.0 != s {
+            text.0 = s;
+        }
+    }
+}
