@@ -124,6 +124,9 @@ pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawn
         if let Some(router) = built.router {
             node.insert(router);
         }
+        if let Some(autoscaler) = built.autoscaler {
+            node.insert(autoscaler);
+        }
         if let (NodeKind::Database(db), Some(replicas)) = (&spec.kind, replicas_of.get(&spec.id)) {
             node.insert(ReadReplicas {
                 replicas: replicas.clone(),

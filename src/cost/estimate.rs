@@ -139,6 +139,8 @@ pub struct NodeCost {
     pub service: String,
     /// Its size at this traffic, in words (e.g. `2 x m5.large`).
     pub size: String,
+    /// Whether the size moves in whole instances or classes (a change is a step in cost).
+    pub size_steps: bool,
     /// Its monthly cost.
     pub usd_per_month: f64,
     /// For a service: the simulated time a call holds it, less queue wait (what a Lambda
@@ -175,6 +177,8 @@ pub struct Point {
     pub short_of_capacity: Vec<String>,
     /// Sizes past what one instance can be (the architecture has to change there).
     pub limits: Vec<String>,
+    /// Callers whose connection pools had to grow (configuration, not cost) to carry it.
+    pub pools_grown: Vec<String>,
 }
 
 impl Point {
@@ -260,18 +264,41 @@ pub fn estimate(
         let mut sized = blueprint.clone();
         sized.set_total_rps(base_rps * multiple);
         let mut runs = 0;
+        let mut pools_grown = BTreeSet::new();
         let summary = loop {
             runs += 1;
             progress(multiple, runs);
             let summary = simulate(&sized, config)?;
             let resize = resize(&sized, &summary, table, config);
+            if std::env::var("BR_DEBUG").is_ok() {
+                eprintln!(
+                    "\n{multiple} run {runs}: {resize:?} err {:.4} {:?}",
+                    summary.error_rate,
+                    summary
+                        .nodes
+                        .iter()
+                        .map(|(k, v)| (
+                            k.clone(),
+                            (
+                                v.arrival_rate as u64,
+                                (v.utilization * 100.0) as u32,
+                                v.started,
+                                v.hit_rate.map(|h| (h * 1000.0) as u32),
+                                v.pool_waiters as u32
+                            )
+                        ))
+                        .collect::<Vec<_>>()
+                );
+            }
             if resize.is_empty() || runs >= config.max_runs {
                 break summary;
             }
+            pools_grown.extend(resize.pools.keys().cloned());
             resize.apply(&mut sized);
         };
         let mut point = price(&sized, &floors, &summary, table, config, multiple)?;
         point.runs = runs;
+        point.pools_grown = pools_grown.into_iter().collect();
         points.push(point);
     }
     let fastest_item = fastest_item(&points);
@@ -478,13 +505,16 @@ fn units_for(node: &NodeSpec, need: f64, floor: u32, table: &PriceTable) -> u32 
 /// Mean calls waiting for a pooled connection at which a caller's pools count as too small.
 const POOL_WAITERS_TOO_MANY: f64 = 1.0;
 
+/// The most a caller's pools grow in one step.
+const MAX_POOL_GROWTH: f64 = 16.0;
+
 /// What to change before the next run at the same multiple.
 #[derive(Debug, Default)]
 struct Resize {
     /// Nodes to give more capacity, with their new units.
     units: BTreeMap<String, u32>,
-    /// Callers whose pools are the bottleneck: their pools double.
-    pools: BTreeSet<String>,
+    /// Callers whose pools are the bottleneck, with the factor their pools grow by.
+    pools: BTreeMap<String, f64>,
 }
 
 impl Resize {
@@ -505,8 +535,8 @@ impl Resize {
                     pool_factor.insert(node.id.clone(), f64::from(units) / f64::from(before));
                 }
             }
-            if self.pools.contains(&node.id) {
-                *pool_factor.entry(node.id.clone()).or_insert(1.0) *= 2.0;
+            if let Some(factor) = self.pools.get(&node.id) {
+                *pool_factor.entry(node.id.clone()).or_insert(1.0) *= factor;
             }
         }
         for edge in &mut blueprint.edges {
@@ -556,13 +586,14 @@ fn resize(
     let mut resize = Resize::default();
     let mut short = BTreeMap::new();
     for node in &blueprint.nodes {
-        let pools_short = summary.nodes.get(&node.id).is_some_and(|s| {
-            s.pool_size > 0
-                && (s.pool_waiters >= POOL_WAITERS_TOO_MANY
-                    || s.errors.contains_key("pool_exhausted"))
-        });
-        if pools_short {
-            resize.pools.insert(node.id.clone());
+        if let Some(s) = summary.nodes.get(&node.id)
+            && s.pool_size > 0
+            && (s.pool_waiters >= POOL_WAITERS_TOO_MANY || s.errors.contains_key("pool_exhausted"))
+        {
+            // Calls wanting a connection: those holding one and those waiting.
+            let wanted = (s.pool_in_use + s.pool_waiters) / config.target_utilization;
+            let factor = (wanted / s.pool_in_use.max(1.0)).clamp(2.0, MAX_POOL_GROWTH);
+            resize.pools.insert(node.id.clone(), factor.ceil());
             continue;
         }
         let Some(units) = capacity_units(&node.kind) else {
@@ -574,7 +605,7 @@ fn resize(
             short.insert(node.id.clone(), grown);
         }
     }
-    let waiting: BTreeSet<&String> = short.keys().chain(&resize.pools).collect();
+    let waiting: BTreeSet<&String> = short.keys().chain(resize.pools.keys()).collect();
     let leaves: BTreeMap<String, u32> = short
         .iter()
         .filter(|(id, _)| {
@@ -667,6 +698,24 @@ struct Priced {
     limit: Option<String>,
 }
 
+impl Priced {
+    /// Whether the spec's size moves in whole instances or classes.
+    fn steps(spec: &CostSpec) -> bool {
+        matches!(
+            spec,
+            CostSpec::Ec2(_)
+                | CostSpec::Fargate(_)
+                | CostSpec::ElastiCache(_)
+                | CostSpec::Rds(_)
+                | CostSpec::OpenSearch(_)
+                | CostSpec::Sqs(_)
+                | CostSpec::Sns(_)
+                | CostSpec::Kinesis(_)
+                | CostSpec::Msk(_)
+        )
+    }
+}
+
 fn price(
     blueprint: &Blueprint,
     floors: &BTreeMap<String, u32>,
@@ -718,13 +767,16 @@ fn price(
             short.push(node.id.clone());
         }
         let priced = price_node(&cx, node, &spec, units, need)?;
-        described.insert(node.id.clone(), (priced.service, priced.size));
+        described.insert(
+            node.id.clone(),
+            (priced.service, priced.size, Priced::steps(&spec)),
+        );
         usages.extend(priced.usages);
         limits.extend(priced.limit);
     }
     for (client, service, usage) in internet_transfer(blueprint, &cx) {
         let size = format!("{:.1} TB a month", usage.quantity / 1_000.0);
-        described.insert(client, (service.to_string(), size));
+        described.insert(client, (service.to_string(), size, false));
         usages.push(usage);
     }
     usages.extend(cross_zone_transfer(blueprint, &cx, config));
@@ -764,7 +816,7 @@ fn price(
         .nodes
         .iter()
         .filter_map(|n| {
-            let (service, size) = described.get(&n.id)?.clone();
+            let (service, size, size_steps) = described.get(&n.id)?.clone();
             let usd_per_month = lines
                 .iter()
                 .filter(|l| l.node == n.id)
@@ -774,6 +826,7 @@ fn price(
                 id: n.id.clone(),
                 service,
                 size,
+                size_steps,
                 usd_per_month,
                 call_ms: matches!(n.kind, NodeKind::Service(_))
                     .then(|| simulated_duration_ms(&cx, &n.id)),
@@ -806,6 +859,7 @@ fn price(
         runs: 1,
         short_of_capacity: short,
         limits,
+        pools_grown: Vec::new(),
     })
 }
 
@@ -1466,10 +1520,7 @@ fn steps_between(a: &Point, b: &Point, table: &PriceTable) -> Vec<String> {
         if let Some(na) = a.nodes.iter().find(|n| n.id == nb.id)
             && na.size != nb.size
             && na.service == nb.service
-            && !nb.size.ends_with("a call")
-            && !nb.size.ends_with("hits")
-            && !nb.size.ends_with("LCU")
-            && !nb.size.ends_with("ACU")
+            && nb.size_steps
         {
             steps.push(format!(
                 "{} goes from {} to {} at {}",
@@ -1633,6 +1684,13 @@ fn findings(
         }
     }
     out.extend(lambda_findings(blueprint, first, table));
+    if let Some(p) = points.iter().find(|p| !p.pools_grown.is_empty()) {
+        out.push(format!(
+            "From {} the callers' connection pools are the first limit: {} waited for connections, so their pools were enlarged (no cost) before sizing.",
+            multiple_name(p.multiple),
+            p.pools_grown.join(", ")
+        ));
+    }
     for p in points {
         for limit in &p.limits {
             out.push(format!("At {}: {limit}.", multiple_name(p.multiple)));

@@ -91,6 +91,7 @@ impl LoadBalancerParams {
             model: Box::new(model),
             router: Some(Router::new(self.algorithm, targets, check)),
             message_queue: false,
+            autoscaler: None,
         })
     }
 }

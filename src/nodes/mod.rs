@@ -102,6 +102,8 @@ pub struct Built {
     pub router: Option<Router>,
     /// Whether it is a message queue.
     pub message_queue: bool,
+    /// Its autoscaler, if it scales.
+    pub autoscaler: Option<crate::sim::Autoscaler>,
 }
 
 impl Built {
@@ -112,6 +114,7 @@ impl Built {
             model: Box::new(model),
             router: None,
             message_queue: false,
+            autoscaler: None,
         }
     }
 }

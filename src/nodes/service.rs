@@ -30,6 +30,36 @@ pub struct ServiceParams {
     /// Requests per second it accepts (a token bucket one second deep); the rest are
     /// rejected at once (load shedding). None = no limit.
     pub rate_limit_rps: Option<f64>,
+    /// Autoscaling; none = a fixed number of replicas.
+    pub autoscale: Option<AutoscaleParams>,
+}
+
+/// Autoscaling settings.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AutoscaleParams {
+    /// Fewest replicas.
+    pub min_replicas: u32,
+    /// Most replicas.
+    pub max_replicas: u32,
+    /// Busy share to aim for, 0..1.
+    pub target_utilization: f64,
+    /// Time between checks, milliseconds.
+    pub interval_ms: f64,
+    /// Time for a new replica to start serving, milliseconds.
+    pub boot_ms: f64,
+}
+
+impl Default for AutoscaleParams {
+    fn default() -> Self {
+        AutoscaleParams {
+            min_replicas: 1,
+            max_replicas: 10,
+            target_utilization: 0.6,
+            interval_ms: 10_000.0,
+            boot_ms: 60_000.0,
+        }
+    }
 }
 
 impl Default for ServiceParams {
@@ -46,6 +76,7 @@ impl Default for ServiceParams {
             calls: Vec::new(),
             coalesce_misses: false,
             rate_limit_rps: None,
+            autoscale: None,
         }
     }
 }
@@ -83,7 +114,20 @@ impl ServiceParams {
             limit: self.rate_limit_rps.map(TokenBucket::per_second),
             refused: false,
         };
-        Ok(Built::plain(self.capacity().station(self.blocking), model))
+        let autoscaler = self.autoscale.map(|a| crate::sim::Autoscaler {
+            min_replicas: a.min_replicas.max(1),
+            max_replicas: a.max_replicas.max(a.min_replicas.max(1)),
+            per_replica: self.concurrency,
+            target_utilization: a.target_utilization,
+            interval_ns: crate::sim::ms_to_ns(a.interval_ms),
+            boot_ns: crate::sim::ms_to_ns(a.boot_ms),
+            replicas: self.replicas,
+            booting: 0,
+        });
+        Ok(Built {
+            autoscaler,
+            ..Built::plain(self.capacity().station(self.blocking), model)
+        })
     }
 }
 

@@ -35,6 +35,8 @@ pub enum Change {
     ReadYourWrites,
     /// Every service gets this many times its replicas (more headroom).
     ScaleServices(f64),
+    /// Every service autoscales (target utilization, boot time in milliseconds).
+    Autoscale(f64, f64),
 }
 
 /// A mitigation: a name, what it does, and its changes.
@@ -64,6 +66,15 @@ impl Change {
             match (&mut node.kind, self) {
                 (NodeKind::Service(s), Change::CoalesceMisses) => s.coalesce_misses = true,
                 (NodeKind::Service(s), Change::RateLimit(rps)) => s.rate_limit_rps = Some(*rps),
+                (NodeKind::Service(s), Change::Autoscale(target, boot_ms)) => {
+                    s.autoscale = Some(crate::nodes::service::AutoscaleParams {
+                        min_replicas: s.replicas,
+                        max_replicas: s.replicas * 4,
+                        target_utilization: *target,
+                        interval_ms: 5_000.0,
+                        boot_ms: *boot_ms,
+                    });
+                }
                 (NodeKind::Service(s), Change::ScaleServices(f)) => {
                     s.replicas = ((f64::from(s.replicas) * f).ceil() as u32).max(1);
                 }

@@ -11,6 +11,7 @@
 
 use bevy::prelude::*;
 
+use super::autoscale::Autoscaler;
 use super::behaviour::{Cx, Effects, Model, Next, Node, ReadReplicas};
 use super::call::{Call, Caller, ErrorCause, Phase, Reply, RequestKind};
 use super::clock::SimClock;
@@ -49,6 +50,7 @@ struct NodeSlot {
     model: Model,
     metrics: NodeMetrics,
     router: Option<Router>,
+    autoscaler: Option<Autoscaler>,
     replicas: Option<ReadReplicas>,
     mods: NodeMods,
 }
@@ -169,6 +171,9 @@ fn run_segment(world: &mut World, horizon_ns: Nanos) -> u64 {
     for (&entity, slot) in topology.nodes.iter().zip(nodes) {
         let mut node = world.entity_mut(entity);
         node.insert((slot.station, slot.model, slot.metrics));
+        if let Some(autoscaler) = slot.autoscaler {
+            node.insert(autoscaler);
+        }
         if let Some(router) = slot.router {
             node.insert(router);
         }
@@ -196,6 +201,7 @@ fn take_node(world: &mut World, entity: Entity) -> NodeSlot {
         model,
         metrics,
         router: node.take::<Router>(),
+        autoscaler: node.take::<Autoscaler>(),
         replicas: node.take::<ReadReplicas>(),
         mods,
     }
@@ -230,6 +236,10 @@ impl Engine<'_> {
             }) {
                 self.queue.schedule(now + dt, Event::Generated { node });
             }
+            if let Some(a) = self.nodes[i].autoscaler.as_ref() {
+                self.queue
+                    .schedule(now + a.interval_ns, Event::Autoscaled { node });
+            }
             if let Some(check) = self.nodes[i].router.as_ref().and_then(|r| r.check) {
                 self.queue
                     .schedule(now + check.interval_ns, Event::HealthChecked { node });
@@ -252,6 +262,8 @@ impl Engine<'_> {
             Event::CallDeadline { edge } => self.call_deadlines(edge),
             Event::PoolDeadline { edge } => self.pool_deadlines(edge),
             Event::HealthChecked { node } => self.health_check(node),
+            Event::Autoscaled { node } => self.autoscale(node),
+            Event::InstancesReady { node, count } => self.instances_ready(node, count),
             Event::WindowClosed => self.close_window(),
             Event::Crashed { node } => self.crashed(node),
         }
@@ -920,6 +932,58 @@ impl Engine<'_> {
                 attempt,
                 Reply::failed(ErrorCause::PoolExhausted),
             );
+        }
+    }
+
+    /// An autoscaler looks at its node's demand and boots or retires instances.
+    fn autoscale(&mut self, node: NodeId) {
+        let now = self.now;
+        let slot = &mut self.nodes[node.ix()];
+        let (busy, queued, blocked) = (
+            slot.station.busy.value(),
+            slot.station.queue.len(),
+            slot.mods.capacity < 1.0,
+        );
+        let Some(a) = slot.autoscaler.as_mut() else {
+            return;
+        };
+        let change = a.decide(busy, queued, blocked);
+        let (interval, boot, per) = (a.interval_ns, a.boot_ns, a.per_replica);
+        if change > 0 {
+            a.booting += change as u32;
+            self.queue.schedule(
+                now + boot,
+                Event::InstancesReady {
+                    node,
+                    count: change as u32,
+                },
+            );
+        } else if change < 0 {
+            a.replicas -= 1;
+            slot.station.servers = slot.station.servers.saturating_sub(per);
+        }
+        self.queue
+            .schedule(now + interval, Event::Autoscaled { node });
+    }
+
+    /// Booted instances join the node's servers; queued calls take them at once.
+    fn instances_ready(&mut self, node: NodeId, count: u32) {
+        let now = self.now;
+        let slot = &mut self.nodes[node.ix()];
+        let Some(a) = slot.autoscaler.as_mut() else {
+            return;
+        };
+        a.booting -= count;
+        a.replicas += count;
+        slot.station.servers += count * a.per_replica;
+        while self.nodes[node.ix()].has_free_server() {
+            let slot = &mut self.nodes[node.ix()];
+            let Some(next) = slot.station.queue.pop_front() else {
+                break;
+            };
+            slot.station.queued.dec(now);
+            slot.station.busy.inc(now);
+            self.start_work(next, node);
         }
     }
 

@@ -1,6 +1,7 @@
 //! The engine: simulated time, the event queue, calls, edges, routing and metrics. It knows
 //! no particular node kind (those are in `crate::nodes`) and never touches rendering.
 
+mod autoscale;
 mod behaviour;
 mod call;
 mod clock;
@@ -19,6 +20,7 @@ mod station;
 mod time;
 mod topology;
 
+pub use autoscale::Autoscaler;
 pub use behaviour::{Behaviour, Cx, Effects, Model, Next, Node, ReadReplicas};
 pub use call::{Call, Caller, ErrorCause, FILL_STEP, Phase, Reply, RequestKind};
 pub use clock::SimClock;

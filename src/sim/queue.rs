@@ -37,6 +37,10 @@ pub enum Event {
     Crashed { node: NodeId },
     /// A traffic source emits one extra request (a reconnecting client, a bot).
     Emitted { node: NodeId },
+    /// An autoscaler checks its node's load.
+    Autoscaled { node: NodeId },
+    /// Booted instances start serving.
+    InstancesReady { node: NodeId, count: u32 },
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -218,3 +218,49 @@ fn partition_and_memory_pressure_compose() {
         "together: {both:?}, alone: {partition:?} {memory:?}"
     );
 }
+
+#[test]
+fn autoscaling_recovers_from_a_spike_after_the_boot_delay() {
+    // 2 replicas x 10 workers at 10 ms: 2,000/s of capacity for 1,000/s. A 3x spike at 20 s
+    // needs 3 replicas' worth at 100%; the autoscaler aims for 60% busy and boots new
+    // replicas in 10 s.
+    let bp = |autoscale: &str| {
+        blueprint(&format!(
+            r#"Blueprint(name: "scaling", nodes: [
+                (id: "users", kind: Client(rps: 1000)),
+                (id: "api", kind: Service(replicas: 2, concurrency: 10, queue_capacity: 100, work: Exponential(10.0){autoscale})),
+            ], edges: [(from: "users", to: "api", timeout_ms: 2000)])"#
+        ))
+    };
+    let spike = chaos("request-spike@20s+60s");
+    let fixed = run_chaos(&bp(""), 8, 80.0, 1000.0, std::slice::from_ref(&spike));
+    let scaled = run_chaos(
+        &bp(
+            ", autoscale: (min_replicas: 2, max_replicas: 10, target_utilization: 0.6, interval_ms: 5000, boot_ms: 10000)",
+        ),
+        8,
+        80.0,
+        1000.0,
+        &[spike],
+    );
+    let late = |sim: &blastradius::run::HeadlessRun| sim.history().windows[65].error_rate;
+    assert!(
+        late(&fixed) > 0.2,
+        "without autoscaling the spike keeps failing: {}",
+        late(&fixed)
+    );
+    assert!(
+        late(&scaled) < 0.01,
+        "with autoscaling it recovers: {}",
+        late(&scaled)
+    );
+    // Not before the boot delay: the first seconds of the spike fail either way.
+    assert!(
+        scaled.history().windows[31].error_rate > 0.1,
+        "new replicas are not instant"
+    );
+    assert!(
+        scaled.history().windows[65].nodes["api"].servers > 20,
+        "it scaled out"
+    );
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the real app in a real window under Xvfb with Mesa's software Vulkan (llvmpipe), lets
+# it run for some seconds, saves a screenshot with Bevy's screenshot API and fails if the
+# frame is blank (the app checks the captured pixels and exits 3). Needs the Debian packages
+# xvfb and mesa-vulkan-drivers, and a binary built with the default `app` feature.
+#
+#   scripts/screenshot.sh [OUT.png] [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-screenshot.png}
+after=${2:-8}
+bin=${BLASTRADIUS_BIN:-${CARGO_TARGET_DIR:-target}/debug/blastradius}
+rm -f "$out"
+BLASTRADIUS_SCREENSHOT="$out" BLASTRADIUS_SCREENSHOT_AFTER="$after" \
+    timeout 300 xvfb-run -a -s "-screen 0 1280x720x24" env WGPU_BACKEND=vulkan "$bin"
+test -s "$out" || { echo "no screenshot at $out" >&2; exit 1; }
+echo "screenshot: $out ($(stat -c %s "$out") bytes)"
