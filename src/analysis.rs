@@ -44,7 +44,16 @@ pub fn incident(windows: &[WindowRecord], warmup_s: f64, start_s: f64, end_s: f6
         .iter()
         .filter(|w| w.t_s > warmup_s && w.t_s <= start_s)
         .collect();
-    let after: Vec<&WindowRecord> = windows.iter().filter(|w| w.t_s > start_s).collect();
+    // Only windows with traffic: after the sources stop, an idle system looks "healthy".
+    let after: Vec<&WindowRecord> = windows
+        .iter()
+        .filter(|w| w.t_s > start_s && w.arrivals > 0)
+        .collect();
+    let window_s = match windows {
+        [a, b, ..] => b.t_s - a.t_s,
+        [a] => a.t_s,
+        [] => 1.0,
+    };
     let mean = |f: &dyn Fn(&WindowRecord) -> f64| {
         before.iter().map(|w| f(w)).sum::<f64>() / before.len().max(1) as f64
     };
@@ -95,19 +104,18 @@ pub fn incident(windows: &[WindowRecord], warmup_s: f64, start_s: f64, end_s: f6
                     ),
                 );
             }
-            if n.pool_size > 0
-                && n.pool_in_use >= 0.9 * f64::from(n.pool_size)
-                && n.pool_waiters >= 1.0
-            {
-                note(
-                    &mut inc,
-                    w,
-                    format!("pool {id}"),
-                    format!(
-                        "{id}'s connection pools saturated ({:.0} of {} in use, {:.0} waiting)",
-                        n.pool_in_use, n.pool_size, n.pool_waiters
-                    ),
-                );
+            for (to, p) in &n.pools {
+                if p.in_use >= 0.9 * f64::from(p.size) && p.waiters >= 1.0 {
+                    note(
+                        &mut inc,
+                        w,
+                        format!("pool {id} {to}"),
+                        format!(
+                            "{id}'s pool to {to} saturated ({:.0} of {} in use, {:.0} waiting)",
+                            p.in_use, p.size, p.waiters
+                        ),
+                    );
+                }
             }
             let base_q = node_mean(id, &|n| n.queue_depth);
             if n.queue_depth > (3.0 * base_q).max(5.0) {
@@ -168,12 +176,7 @@ pub fn incident(windows: &[WindowRecord], warmup_s: f64, start_s: f64, end_s: f6
             }
         }
         for (cause, n) in &w.errors {
-            if *n > 0
-                && matches!(
-                    cause.as_str(),
-                    "timeout" | "pool_exhausted" | "queue_full" | "node_down" | "circuit_open"
-                )
-            {
+            if *n > 0 {
                 note(
                     &mut inc,
                     w,
@@ -224,7 +227,7 @@ pub fn incident(windows: &[WindowRecord], warmup_s: f64, start_s: f64, end_s: f6
     inc.recovery_s = tail
         .windows(5)
         .find(|run| run.iter().all(|w| healthy(w)))
-        .map(|run| (run[0].t_s - 1.0 - end_s).max(0.0));
+        .map(|run| (run[0].t_s - window_s - end_s).max(0.0));
     for (id, base) in inc.base_hit.clone() {
         let back = after
             .iter()
@@ -238,7 +241,7 @@ pub fn incident(windows: &[WindowRecord], warmup_s: f64, start_s: f64, end_s: f6
         for (cause, n) in &w.errors {
             *inc.errors.entry(cause.clone()).or_insert(0) += n;
         }
-        inc.answered += w.throughput + w.errors.values().sum::<u64>() as f64;
+        inc.answered += w.throughput * window_s + w.errors.values().sum::<u64>() as f64;
     }
     inc
 }

@@ -57,14 +57,22 @@ pub struct ZoneParams {
 }
 
 pub(super) fn az_outage(p: &ZoneParams, cx: &mut Injecting) {
-    let nodes = if p.zone.is_empty() {
-        cx.targets.nodes.clone()
+    // No zone named: the zone of the first target node that has one.
+    let all = nodes_of(cx.world);
+    let zone = if p.zone.is_empty() {
+        all.iter()
+            .filter(|(e, _)| cx.targets.nodes.contains(e))
+            .find_map(|(_, n)| n.zone.clone())
     } else {
-        nodes_of(cx.world)
+        Some(p.zone.clone())
+    };
+    let nodes = match zone {
+        Some(z) => all
             .into_iter()
-            .filter(|(_, n)| n.zone.as_deref() == Some(&p.zone))
+            .filter(|(_, n)| n.zone.as_deref() == Some(z.as_str()))
             .map(|(e, _)| e)
-            .collect()
+            .collect(),
+        None => cx.targets.nodes.clone(),
     };
     crash(cx, nodes, cx.start_ns, cx.end_ns);
 }
@@ -78,14 +86,22 @@ pub struct RegionParams {
 }
 
 pub(super) fn region_outage(p: &RegionParams, cx: &mut Injecting) {
-    let nodes = if p.region.is_empty() {
-        cx.targets.nodes.clone()
+    // No region named: the region of the first target node that has one.
+    let all = nodes_of(cx.world);
+    let region = if p.region.is_empty() {
+        all.iter()
+            .filter(|(e, _)| cx.targets.nodes.contains(e))
+            .find_map(|(_, n)| n.region.clone())
     } else {
-        nodes_of(cx.world)
+        Some(p.region.clone())
+    };
+    let nodes = match region {
+        Some(r) => all
             .into_iter()
-            .filter(|(_, n)| n.region.as_deref() == Some(&p.region))
+            .filter(|(_, n)| n.region.as_deref() == Some(r.as_str()))
             .map(|(e, _)| e)
-            .collect()
+            .collect(),
+        None => cx.targets.nodes.clone(),
     };
     crash(cx, nodes, cx.start_ns, cx.end_ns);
 }

@@ -212,6 +212,9 @@ pub(crate) struct Injecting<'w> {
     pub start_ns: Nanos,
     /// End, if any.
     pub end_ns: Option<Nanos>,
+    /// When the injection's effects end, for kinds that run their own course (a crash that
+    /// restarts, a failover); recorded in the log.
+    pub lasts_until: Option<Nanos>,
 }
 
 impl Injecting<'_> {
@@ -233,6 +236,9 @@ impl Injecting<'_> {
         from_ns: Nanos,
         until_ns: Option<Nanos>,
     ) {
+        if let Some(until) = until_ns {
+            self.lasts_until = Some(self.lasts_until.map_or(until, |u| u.max(until)));
+        }
         let id = self.id;
         let on = entities.clone();
         self.at(from_ns, move |w| {
@@ -297,8 +303,15 @@ pub fn schedule(world: &mut World, injection: &Injection) -> Result<InjectionId,
         targets,
         start_ns,
         end_ns,
+        lasts_until: None,
     };
     injection.chaos.schedule(&mut cx);
+    if let Some(until) = cx.lasts_until
+        && end_ns.is_none()
+        && let Some(record) = cx.world.resource_mut::<ChaosLog>().injections.last_mut()
+    {
+        record.end_s = Some(ns_to_s(until));
+    }
     Ok(id)
 }
 

@@ -44,28 +44,32 @@ pub struct Resolved {
 }
 
 impl Target {
-    /// Parses the command line's form: `app-1`, `app-1,app-2`, `kind:cache`, `zone:Z`,
-    /// `region:R`, `all`, `a->b` (an edge), `a|b` (between two groups).
+    /// Parses the command line's form: `app-1`, `app-1,app-2`, `kind:cache`, `first:service`,
+    /// `zone:Z`, `region:R`, `all`, `a->b` (an edge), `a|b` (between two groups; each side a
+    /// list of ids or `kind:K`).
     pub fn parse(text: &str) -> Result<Target, String> {
         let t = text.trim();
         if t.is_empty() {
             return Err("empty target".into());
         }
-        Ok(if t == "all" {
+        // Separators first (their parts may be `kind:K`), then the prefixed forms.
+        let list = |s: &str| s.split(',').map(|x| x.trim().to_string()).collect();
+        Ok(if let Some((a, b)) = t.split_once('|') {
+            Target::Between(list(a), list(b))
+        } else if let Some((a, b)) = t.split_once("->") {
+            Target::Edge(a.trim().into(), b.trim().into())
+        } else if t.contains(',') {
+            Target::Group(list(t))
+        } else if t == "all" {
             Target::All
         } else if let Some(k) = t.strip_prefix("kind:") {
             Target::Kind(k.into())
+        } else if let Some(k) = t.strip_prefix("first:") {
+            Target::First(k.into())
         } else if let Some(z) = t.strip_prefix("zone:") {
             Target::Zone(z.into())
         } else if let Some(r) = t.strip_prefix("region:") {
             Target::Region(r.into())
-        } else if let Some((a, b)) = t.split_once("->") {
-            Target::Edge(a.trim().into(), b.trim().into())
-        } else if let Some((a, b)) = t.split_once('|') {
-            let list = |s: &str| s.split(',').map(|x| x.trim().to_string()).collect();
-            Target::Between(list(a), list(b))
-        } else if t.contains(',') {
-            Target::Group(t.split(',').map(|x| x.trim().to_string()).collect())
         } else {
             Target::Node(t.into())
         })
@@ -180,7 +184,7 @@ fn non_empty(found: Vec<Entity>, what: &str, name: &str) -> Result<Vec<Entity>, 
     }
 }
 
-/// Every node with its identity, in id order.
+/// Every node with its identity, in blueprint (id) order.
 pub(super) fn nodes_of(world: &mut World) -> Vec<(Entity, Node)> {
     let topology = world.resource::<Topology>().clone();
     topology

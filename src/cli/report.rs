@@ -145,11 +145,16 @@ pub(super) fn narrate(
         recovery_text(inc.recovery_s)
     );
     for (id, back) in &inc.hit_recovery_s {
-        let _ = writeln!(
-            out,
-            "\nThe {id} hit rate was back within two points of its steady state after {} (the cache refills as keys are read again).",
-            recovery_text(*back)
-        );
+        let text = match back {
+            Some(s) => format!(
+                "The {id} hit rate was back within two points of its steady state after {} (the cache refills as keys are read again).",
+                recovery_text(Some(*s))
+            ),
+            None => format!(
+                "The {id} hit rate had not come back within two points of its steady state by the end of the run (the cache refills as keys are read again)."
+            ),
+        };
+        let _ = writeln!(out, "\n{text}");
     }
 
     if let Some(s) = scenario

@@ -50,7 +50,7 @@ pub const DISCLAIMER: &str = "List-price estimates, not bills: on-demand us-east
 /// How an estimate is run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EstimateConfig {
-    /// Multiples of the blueprint's rate to price.
+    /// Multiples of the blueprint's rate to price, ascending.
     pub multiples: Vec<f64>,
     /// Simulated seconds of each run.
     pub duration_s: f64,
@@ -257,11 +257,22 @@ pub fn estimate(
     if !(config.target_utilization > 0.0 && config.target_utilization <= 1.0) {
         return Err("the target utilization must be in (0, 1]".into());
     }
+    if config.multiples.is_empty()
+        || config
+            .multiples
+            .iter()
+            .any(|m| !(m.is_finite() && *m > 0.0))
+        || config.multiples.windows(2).any(|w| w[1] <= w[0])
+    {
+        return Err("the multiples must be positive and in ascending order".into());
+    }
     let base_rps = blueprint.total_rps();
     let floors = capacity_of(blueprint);
     let mut points = Vec::new();
+    // Each multiple starts from the sizes the one before it needed: they only grow with
+    // traffic, and it saves runs. Pricing still goes down to what this traffic needs.
+    let mut sized = blueprint.clone();
     for &multiple in &config.multiples {
-        let mut sized = blueprint.clone();
         sized.set_total_rps(base_rps * multiple);
         let mut runs = 0;
         let mut pools_grown = BTreeSet::new();
@@ -270,26 +281,6 @@ pub fn estimate(
             progress(multiple, runs);
             let summary = simulate(&sized, config)?;
             let resize = resize(&sized, &summary, table, config);
-            if std::env::var("BR_DEBUG").is_ok() {
-                eprintln!(
-                    "\n{multiple} run {runs}: {resize:?} err {:.4} {:?}",
-                    summary.error_rate,
-                    summary
-                        .nodes
-                        .iter()
-                        .map(|(k, v)| (
-                            k.clone(),
-                            (
-                                v.arrival_rate as u64,
-                                (v.utilization * 100.0) as u32,
-                                v.started,
-                                v.hit_rate.map(|h| (h * 1000.0) as u32),
-                                v.pool_waiters as u32
-                            )
-                        ))
-                        .collect::<Vec<_>>()
-                );
-            }
             if resize.is_empty() || runs >= config.max_runs {
                 break summary;
             }
@@ -1686,7 +1677,7 @@ fn findings(
     out.extend(lambda_findings(blueprint, first, table));
     if let Some(p) = points.iter().find(|p| !p.pools_grown.is_empty()) {
         out.push(format!(
-            "From {} the callers' connection pools are the first limit: {} waited for connections, so their pools were enlarged (no cost) before sizing.",
+            "From {} {} waited for pooled connections (the pools, or what is behind them, were full): their pools were enlarged with the sizing, which costs nothing but has to be configured.",
             multiple_name(p.multiple),
             p.pools_grown.join(", ")
         ));

@@ -169,6 +169,11 @@ impl Behaviour for Database {
                 applied.push(done);
             }
             if !applied.is_empty() {
+                // Forget keys whose writes every replica has applied, now and then.
+                if self.applied_at_ns.len() >= 65_536 {
+                    self.applied_at_ns
+                        .retain(|_, at| at.iter().any(|&t| t > now));
+                }
                 self.applied_at_ns.insert(call.key, applied);
             }
         }

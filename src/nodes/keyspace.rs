@@ -67,6 +67,9 @@ impl KeyspaceParams {
                 self.ttl_jitter
             ));
         }
+        if !(self.recompute_ms >= 0.0 && self.recompute_ms.is_finite()) {
+            return Err("recompute_ms must be >= 0".into());
+        }
         if self
             .early_expiration
             .is_some_and(|b| !crate::sim::positive(b))

@@ -39,7 +39,7 @@ pub enum Metric {
     ConsumerLag,
     /// Stale replica reads.
     StaleReads,
-    /// A node's arrivals per second.
+    /// A node's arrivals per window.
     Arrivals,
 }
 
