@@ -302,6 +302,10 @@ impl Blueprint {
                     format!("node \"{}\" ({}): {e}", node.id, node.kind.name()),
                 )
             })?;
+            if let Some(cost) = &node.cost {
+                cost.check(&node.kind, crate::cost::PriceTable::aws_us_east_1())
+                    .map_err(|e| at(node_pos(i), format!("node \"{}\" cost: {e}", node.id)))?;
+            }
         }
         let known = || ids.iter().copied().collect::<Vec<_>>().join(", ");
         let mut outs: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
