@@ -457,36 +457,29 @@ fn cost_specs_parse_round_trip_and_bad_ones_are_named() {
     .expect_err("no such service");
     assert!(unknown.message.contains("Ec2"), "{unknown}");
 
-    let misfit = blueprint(
+    // A price that does not fit the kind, and an unknown instance: rejected when the
+    // blueprint loads, with the line, the node and the valid choices.
+    let misfit = Blueprint::parse(
+        "bad.ron",
         r#"Blueprint(name: "bad", nodes: [
             (id: "users", kind: Client()),
             (id: "api", kind: Service(), cost: CloudFront),
         ], edges: [(from: "users", to: "api")])"#,
-    );
-    let err = price_run(
-        &misfit,
-        &Summary::default(),
-        table(),
-        &EstimateConfig::default(),
     )
     .expect_err("a CDN price on a service");
+    assert_eq!(misfit.line, 3, "{misfit}");
     assert!(
-        err.contains("api") && err.contains("Ec2, Fargate, Lambda"),
-        "{err}"
+        misfit.message.contains("api") && misfit.message.contains("Ec2, Fargate, Lambda"),
+        "{misfit}"
     );
 
-    let typo = blueprint(
+    let typo = Blueprint::parse(
+        "bad.ron",
         r#"Blueprint(name: "bad", nodes: [
             (id: "users", kind: Client()),
             (id: "api", kind: Service(), cost: Ec2(instance: "m5.larg")),
         ], edges: [(from: "users", to: "api")])"#,
-    );
-    let err = price_run(
-        &typo,
-        &Summary::default(),
-        table(),
-        &EstimateConfig::default(),
     )
     .expect_err("no such instance");
-    assert!(err.contains("ec2.m5.large"), "{err}");
+    assert!(typo.message.contains("ec2.m5.large"), "{typo}");
 }
