@@ -43,7 +43,6 @@ fn draw_ui(world: &mut World) {
         return;
     };
     let ctx = context.get_mut().clone();
-    style(&ctx);
     let mut root = egui::Ui::new(
         ctx.clone(),
         "viewport".into(),
@@ -67,12 +66,4 @@ fn draw_ui(world: &mut World) {
         .resizable(true)
         .show(&mut root, |ui| charts::show(ui, world));
     browser::show(&ctx, world);
-}
-
-fn style(ctx: &egui::Context) {
-    ctx.style_mut(|s| {
-        s.text_styles
-            .iter_mut()
-            .for_each(|(_, font)| font.size *= 1.1);
-    });
 }

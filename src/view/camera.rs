@@ -35,7 +35,7 @@ fn pan_and_zoom(
     nodes: Query<&Node>,
     mut camera: Single<&mut Transform, With<ViewCamera>>,
 ) {
-    let over_ui = egui.is_some_and(|e| e.wants_any_pointer_input());
+    let over_ui = egui.as_ref().is_some_and(|e| e.wants_any_pointer_input());
     if !over_ui {
         let dragging = mouse.pressed(MouseButton::Right)
             || mouse.pressed(MouseButton::Middle)
@@ -50,7 +50,9 @@ fn pan_and_zoom(
             camera.scale = (camera.scale * factor).clamp(Vec3::splat(0.1), Vec3::splat(20.0));
         }
     }
-    if keys.just_pressed(KeyCode::KeyF) && !egui.is_some_and(|e| e.wants_any_keyboard_input()) {
+    if keys.just_pressed(KeyCode::KeyF)
+        && !egui.as_ref().is_some_and(|e| e.wants_any_keyboard_input())
+    {
         fit(&nodes, &mut camera);
     }
 }

@@ -39,29 +39,32 @@ pub(super) fn plugin(app: &mut App) {
 
 const NODE_RADIUS: f32 = 34.0;
 
-fn kind_geometry(kind: &str) -> ShapePath {
+/// The lyon builder type shapes are made with.
+type Builder = bevy_prototype_lyon::prelude::tess::path::path::Builder;
+
+fn kind_geometry(kind: &str) -> ShapeBuilder<Builder> {
     let r = NODE_RADIUS;
     match kind {
-        "client" => ShapePath::new().add(&shapes::Circle {
+        "client" => ShapeBuilder::with(&shapes::Circle {
             radius: r * 0.8,
             center: Vec2::ZERO,
         }),
-        "load_balancer" => ShapePath::new().add(&shapes::RegularPolygon {
+        "load_balancer" => ShapeBuilder::with(&shapes::RegularPolygon {
             sides: 6,
             feature: RegularPolygonFeature::Radius(r),
             ..default()
         }),
-        "cache" => ShapePath::new().add(&shapes::RegularPolygon {
+        "cache" => ShapeBuilder::with(&shapes::RegularPolygon {
             sides: 4,
             feature: RegularPolygonFeature::Radius(r * 1.1),
             ..default()
         }),
-        "cdn" => ShapePath::new().add(&shapes::RegularPolygon {
+        "cdn" => ShapeBuilder::with(&shapes::RegularPolygon {
             sides: 8,
             feature: RegularPolygonFeature::Radius(r),
             ..default()
         }),
-        "external_api" => ShapePath::new().add(&shapes::RegularPolygon {
+        "external_api" => ShapeBuilder::with(&shapes::RegularPolygon {
             sides: 3,
             feature: RegularPolygonFeature::Radius(r * 1.1),
             ..default()
@@ -69,34 +72,22 @@ fn kind_geometry(kind: &str) -> ShapePath {
         "database" => {
             // A cylinder: body with an elliptical top.
             let (w, h) = (r * 1.3, r * 1.5);
-            ShapePath::new()
-                .move_to(Vec2::new(-w / 2.0, h / 2.0 - 6.0))
-                .line_to(Vec2::new(-w / 2.0, -h / 2.0 + 6.0))
-                .arc(
-                    Vec2::new(0.0, -h / 2.0 + 6.0),
-                    Vec2::new(w / 2.0, 7.0),
-                    std::f32::consts::PI,
-                    0.0,
-                )
-                .line_to(Vec2::new(w / 2.0, h / 2.0 - 6.0))
-                .arc(
-                    Vec2::new(0.0, h / 2.0 - 6.0),
-                    Vec2::new(w / 2.0, 7.0),
-                    std::f32::consts::PI,
-                    0.0,
-                )
-                .close()
-                .add(&shapes::Ellipse {
-                    radii: Vec2::new(w / 2.0, 7.0),
-                    center: Vec2::new(0.0, h / 2.0 - 6.0),
-                })
+            ShapeBuilder::with(&shapes::Rectangle {
+                extents: Vec2::new(w, h),
+                origin: RectangleOrigin::Center,
+                radii: Some(BorderRadii::single(w / 2.0 * 0.35)),
+            })
+            .add(&shapes::Ellipse {
+                radii: Vec2::new(w / 2.0, 7.0),
+                center: Vec2::new(0.0, h / 2.0 - 7.0),
+            })
         }
-        "message_queue" => ShapePath::new().add(&shapes::Rectangle {
+        "message_queue" => ShapeBuilder::with(&shapes::Rectangle {
             extents: Vec2::new(r * 2.4, r * 1.0),
             origin: RectangleOrigin::Center,
             radii: Some(BorderRadii::single(3.0)),
         }),
-        _ => ShapePath::new().add(&shapes::Rectangle {
+        _ => ShapeBuilder::with(&shapes::Rectangle {
             extents: Vec2::new(r * 2.0, r * 1.4),
             origin: RectangleOrigin::Center,
             radii: Some(BorderRadii::single(8.0)),
@@ -172,7 +163,7 @@ fn spawn_drawings(
     }
     for (entity, node, station) in &nodes {
         commands.spawn((
-            ShapeBuilder::with(&kind_geometry(node.kind))
+            kind_geometry(node.kind)
                 .fill(Color::srgb(0.25, 0.55, 0.35))
                 .stroke((Color::srgb(0.85, 0.88, 0.92), 2.0))
                 .build(),
@@ -187,7 +178,7 @@ fn spawn_drawings(
         commands.spawn((
             Text2d::new(format!("{}{size}", node.id)),
             TextFont {
-                font_size: 15.0,
+                font_size: FontSize::Px(15.0),
                 ..default()
             },
             TextColor(Color::srgb(0.92, 0.94, 0.97)),
@@ -211,7 +202,7 @@ fn colour_nodes(
         };
         let window = last.and_then(|w| w.nodes.get(&node.id));
         let fill = node_colour(window, down);
-        *drawn = ShapeBuilder::with(&kind_geometry(node.kind))
+        *drawn = kind_geometry(node.kind)
             .fill(fill)
             .stroke((
                 if down {
