@@ -100,11 +100,23 @@ pub fn show_blueprint(
     Ok(())
 }
 
+/// Loads the blueprint named by `BLASTRADIUS_BLUEPRINT` (three-tier by default) and schedules
+/// the chaos in `BLASTRADIUS_CHAOS` (`--chaos` specs separated by spaces), for scripted runs.
 fn load_default(world: &mut World) {
     let source = std::env::var("BLASTRADIUS_BLUEPRINT").unwrap_or_else(|_| "three-tier".into());
     if let Err(e) = show(world, &source, 1) {
         error!("{e}");
         show(world, "three-tier", 1).expect("the built-in three-tier blueprint loads");
+    }
+    for spec in std::env::var("BLASTRADIUS_CHAOS")
+        .unwrap_or_default()
+        .split_whitespace()
+    {
+        let scheduled =
+            crate::scenario::parse_chaos_flag(spec).and_then(|i| crate::chaos::schedule(world, &i));
+        if let Err(e) = scheduled {
+            error!("BLASTRADIUS_CHAOS: {e}");
+        }
     }
 }
 

@@ -7,6 +7,13 @@ use bevy_egui::egui;
 use crate::chaos::ChaosLog;
 use crate::sim::{MetricsHistory, WindowRecord};
 
+/// A chart: title, value of a window, unit.
+type Series = (
+    &'static str,
+    Box<dyn Fn(&WindowRecord) -> f64>,
+    &'static str,
+);
+
 /// Windows shown.
 const SPAN: usize = 120;
 
@@ -19,7 +26,7 @@ pub(super) fn show(ui: &mut egui::Ui, world: &mut World) {
         .iter()
         .flat_map(|i| std::iter::once((i.start_s, true)).chain(i.end_s.map(|e| (e, false))))
         .collect();
-    let charts: [(&str, Box<dyn Fn(&WindowRecord) -> f64>, &str); 5] = [
+    let charts: [Series; 5] = [
         ("p99", Box::new(|w| w.latency.p99_ms), "ms"),
         ("error rate", Box::new(|w| w.error_rate * 100.0), "%"),
         ("throughput", Box::new(|w| w.throughput), "/s"),

@@ -1,10 +1,11 @@
-//! The egui overlays: the top bar (run controls and live numbers), the side panel (inspector
-//! and chaos), the charts along the bottom, and the blueprint browser. Panels are laid out in
+//! The egui overlays: the top bar (run controls and live numbers), the side panel (inspector,
+//! chaos and cost), the charts along the bottom, and the blueprint browser. Panels are laid out in
 //! one pass because their order decides their space: top, then right, then bottom.
 
 mod browser;
 mod chaos_panel;
 mod charts;
+mod cost_panel;
 mod inspector;
 mod top_bar;
 
@@ -59,6 +60,8 @@ fn draw_ui(world: &mut World) {
                 inspector::show(ui, world);
                 ui.separator();
                 chaos_panel::show(ui, world);
+                ui.separator();
+                cost_panel::show(ui, world);
             });
         });
     egui::Panel::bottom("charts")

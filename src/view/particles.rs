@@ -60,7 +60,7 @@ fn draw_particles(
     let sample = in_flight.div_ceil(BUDGET).max(1);
     let mut drawn = 0;
     for (entity, call) in &calls {
-        if (entity.index().index() as usize) % sample != 0 || call.from == call.node {
+        if !(entity.index().index() as usize).is_multiple_of(sample) || call.from == call.node {
             continue;
         }
         let (Some(&from), Some(&to)) = (

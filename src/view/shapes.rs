@@ -39,6 +39,25 @@ pub(super) fn plugin(app: &mut App) {
 
 const NODE_RADIUS: f32 = 34.0;
 
+/// Every drawing entity (replaced when a blueprint loads).
+type Drawings = Or<(With<NodeShape>, With<EdgeShape>, With<NodeLabel>)>;
+
+/// Edges with network chaos on them.
+type EdgeChaos = Or<(
+    With<Active<crate::sim::Partitioned>>,
+    With<Active<crate::sim::LatencyAdded>>,
+    With<Active<crate::sim::PacketLoss>>,
+)>;
+
+/// What a label shows: the node, its size, and the chaos on it.
+type LabelData = (
+    &'static Node,
+    &'static Station,
+    Has<Active<Down>>,
+    Has<Active<crate::sim::Slowdown>>,
+    Has<Active<crate::sim::ErrorsInjected>>,
+);
+
 /// The lyon builder type shapes are made with.
 type Builder = bevy_prototype_lyon::prelude::tess::path::path::Builder;
 
@@ -136,7 +155,7 @@ fn spawn_drawings(
     all_nodes: Query<&Node>,
     edges: Query<(Entity, &Edge), Added<Edge>>,
     topology: Res<Topology>,
-    old: Query<Entity, Or<(With<NodeShape>, With<EdgeShape>, With<NodeLabel>)>>,
+    old: Query<Entity, Drawings>,
 ) {
     if nodes.is_empty() {
         return;
@@ -220,14 +239,7 @@ fn style_edges(
     history: Res<MetricsHistory>,
     nodes: Query<&Node>,
     edge_components: Query<&Edge>,
-    chaos: Query<
-        (),
-        Or<(
-            With<Active<crate::sim::Partitioned>>,
-            With<Active<crate::sim::LatencyAdded>>,
-            With<Active<crate::sim::PacketLoss>>,
-        )>,
-    >,
+    chaos: Query<(), EdgeChaos>,
     mut shapes: Query<(&EdgeShape, &mut Shape)>,
 ) {
     let Some(last) = history.windows.last() else {
@@ -265,13 +277,7 @@ fn style_edges(
 
 fn update_labels(
     history: Res<MetricsHistory>,
-    nodes: Query<(
-        &Node,
-        &Station,
-        Has<Active<Down>>,
-        Has<Active<crate::sim::Slowdown>>,
-        Has<Active<crate::sim::ErrorsInjected>>,
-    )>,
+    nodes: Query<LabelData>,
     mut labels: Query<(&NodeLabel, &mut Text2d)>,
 ) {
     let last = history.windows.last();

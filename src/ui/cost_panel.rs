@@ -1,0 +1,96 @@
+//! The cost panel: the AWS monthly estimate of the design at the traffic it is simulating
+//! now, refreshed every few seconds, so it moves as the user changes the traffic or the
+//! design.
+
+use bevy::prelude::*;
+use bevy_egui::egui;
+
+use crate::app::Showing;
+use crate::cost::{DISCLAIMER, EstimateConfig, LineItem, Point, PriceTable, price_run};
+use crate::run::Summary;
+use crate::sim::MetricsHistory;
+
+/// Windows the estimate averages over.
+const RECENT: usize = 10;
+
+/// The last estimate and when it was made (wall seconds).
+#[derive(Resource, Default)]
+pub(super) struct CostCache {
+    at_s: f64,
+    point: Option<Result<Point, String>>,
+}
+
+pub(super) fn show(ui: &mut egui::Ui, world: &mut World) {
+    ui.heading("Cost (AWS, per month)");
+    let now = world.resource::<Time<Real>>().elapsed_secs_f64();
+    let stale = world
+        .get_resource::<CostCache>()
+        .is_none_or(|c| c.point.is_none() || now - c.at_s > 3.0);
+    if stale {
+        let point = estimate_now(world);
+        world.insert_resource(CostCache { at_s: now, point });
+    }
+    match world
+        .get_resource::<CostCache>()
+        .and_then(|c| c.point.clone())
+    {
+        Some(Ok(p)) => {
+            ui.label(
+                egui::RichText::new(format!("${:.0} a month", p.usd_per_month))
+                    .strong()
+                    .size(18.0),
+            );
+            ui.small(format!(
+                "${:.2} per million requests at {:.0} RPS",
+                p.usd_per_million_requests, p.rps
+            ));
+            egui::Grid::new("cost_items").num_columns(2).show(ui, |ui| {
+                for item in LineItem::ALL {
+                    ui.label(item.name());
+                    ui.monospace(format!(
+                        "${:.0}",
+                        p.by_item.get(&item).copied().unwrap_or(0.0)
+                    ));
+                    ui.end_row();
+                }
+                ui.separator();
+                ui.end_row();
+                for n in p.nodes.iter().take(8) {
+                    ui.label(format!("{} ({})", n.id, n.size));
+                    ui.monospace(format!("${:.0}", n.usd_per_month));
+                    ui.end_row();
+                }
+            });
+            let table = PriceTable::aws_us_east_1();
+            ui.small(format!("{DISCLAIMER} Prices as of {}.", table.as_of));
+        }
+        Some(Err(e)) => {
+            ui.colored_label(egui::Color32::from_rgb(255, 120, 120), e);
+        }
+        None => {
+            ui.small("waiting for the first metrics window");
+        }
+    }
+}
+
+/// Prices the last windows' traffic.
+fn estimate_now(world: &World) -> Option<Result<Point, String>> {
+    let showing = world.get_resource::<Showing>()?;
+    let history = world.resource::<MetricsHistory>();
+    if history.windows.is_empty() {
+        return None;
+    }
+    let recent = MetricsHistory {
+        windows: history.windows[history.windows.len().saturating_sub(RECENT)..].to_vec(),
+        steady_from_ns: 0,
+        steady_until_ns: u64::MAX,
+        ..MetricsHistory::new(history.window_ns, 0, u64::MAX)
+    };
+    let summary = Summary::of(&recent, 0);
+    Some(price_run(
+        &showing.blueprint,
+        &summary,
+        PriceTable::aws_us_east_1(),
+        &EstimateConfig::default(),
+    ))
+}
