@@ -1058,6 +1058,8 @@ impl Engine<'_> {
                 .world
                 .get::<Node>(self.node_entities[i])
                 .expect("node entity has a Node");
+            // Utilization is against the servers that work now (chaos can take some away).
+            let working = slot.servers();
             let (station, m) = (&mut slot.station, &mut slot.metrics);
             let (busy, _) = station.busy.close(start, now);
             let (queue_depth, queue_max) = station.queued.close(start, now);
@@ -1095,13 +1097,13 @@ impl Engine<'_> {
                 } else {
                     0.0
                 },
-                utilization: if station.servers == UNBOUNDED {
+                utilization: if working == UNBOUNDED {
                     0.0
                 } else {
-                    busy / f64::from(station.servers.max(1))
+                    (busy / f64::from(working.max(1))).min(1.0)
                 },
                 busy_servers: busy,
-                servers: station.servers,
+                servers: working,
                 queue_depth,
                 queue_max,
                 in_flight,
