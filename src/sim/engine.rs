@@ -406,17 +406,33 @@ impl Engine<'_> {
 
     /// The node's own work on a call is done.
     fn work_done(&mut self, call: Entity) {
-        let mut c = call!(self, call).clone();
-        let node = c.node;
-        if self.nodes[node.ix()].mods.down {
+        let now = self.now;
+        let (node, next) = {
+            let mut c = call!(self, call);
+            let node = c.node;
+            let slot = &mut self.nodes[node.ix()];
+            if slot.mods.down {
+                (node, None)
+            } else {
+                let mut cx = Cx {
+                    now_ns: now,
+                    rng: self.rng,
+                    metrics: &mut slot.metrics,
+                    mods: &slot.mods,
+                    call,
+                    effects: &mut self.effects,
+                };
+                (node, Some(slot.model.0.after_work(&mut cx, &mut c)))
+            }
+        };
+        if !self.effects.is_empty() {
+            self.carry_out_effects(call);
+        }
+        match next {
+            Some(next) => self.proceed(call, node, next),
             // The node died while working: the work is lost, the connection resets.
-            return self.respond(call, Reply::failed(ErrorCause::NodeDown));
+            None => self.respond(call, Reply::failed(ErrorCause::NodeDown)),
         }
-        let next = self.decide(node, call, |model, cx| model.0.after_work(cx, &mut c));
-        if let Ok(mut live) = self.calls.get_mut(self.world, call) {
-            live.step = c.step;
-        }
-        self.proceed(call, node, next);
     }
 
     fn proceed(&mut self, call: Entity, node: NodeId, next: Next) {
@@ -828,32 +844,42 @@ impl Engine<'_> {
 
     /// The parent gets one answer of its current step; when all are in, its node goes on.
     fn deliver(&mut self, parent: Entity, reply: Reply) {
-        let mut p = call!(self, parent).clone();
-        p.step_reply.merge(reply);
-        p.pending -= 1;
-        if p.pending > 0 {
-            call!(self, parent).step_reply = p.step_reply;
-            call!(self, parent).pending = p.pending;
-            return;
+        let now = self.now;
+        let (node, next) = {
+            let mut p = call!(self, parent);
+            p.step_reply.merge(reply);
+            p.pending -= 1;
+            if p.pending > 0 {
+                return;
+            }
+            p.phase = Phase::Working;
+            let node = p.node;
+            let slot = &mut self.nodes[node.ix()];
+            if slot.mods.down {
+                (node, None)
+            } else {
+                let step_reply = p.step_reply;
+                let mut cx = Cx {
+                    now_ns: now,
+                    rng: self.rng,
+                    metrics: &mut slot.metrics,
+                    mods: &slot.mods,
+                    call: parent,
+                    effects: &mut self.effects,
+                };
+                (
+                    node,
+                    Some(slot.model.0.after_calls(&mut cx, &mut p, step_reply)),
+                )
+            }
+        };
+        if !self.effects.is_empty() {
+            self.carry_out_effects(parent);
         }
-        let node = p.node;
-        if self.nodes[node.ix()].mods.down {
-            *call!(self, parent) = Call {
-                pending: 0,
-                phase: Phase::Working,
-                ..p
-            };
-            return self.respond(parent, Reply::failed(ErrorCause::NodeDown));
+        match next {
+            Some(next) => self.proceed(parent, node, next),
+            None => self.respond(parent, Reply::failed(ErrorCause::NodeDown)),
         }
-        p.phase = Phase::Working;
-        let step_reply = p.step_reply;
-        let next = self.decide(node, parent, |model, cx| {
-            model.0.after_calls(cx, &mut p, step_reply)
-        });
-        if let Ok(mut live) = self.calls.get_mut(self.world, parent) {
-            *live = p;
-        }
-        self.proceed(parent, node, next);
     }
 
     /// Times out the calls on an edge whose deadline passed.
