@@ -57,19 +57,28 @@ pub struct ZoneParams {
 }
 
 pub(super) fn az_outage(p: &ZoneParams, cx: &mut Injecting) {
-    // No zone named: the zone of the first target node that has one.
+    place_outage(cx, &p.zone, |n| n.zone.clone());
+}
+
+/// Crashes every node in one place (a zone or a region, read by `place_of`): the named one,
+/// or, when none is named, the place of the first target node that has one.
+fn place_outage(
+    cx: &mut Injecting,
+    named: &str,
+    place_of: impl Fn(&crate::sim::Node) -> Option<String>,
+) {
     let all = nodes_of(cx.world);
-    let zone = if p.zone.is_empty() {
+    let place = if named.is_empty() {
         all.iter()
             .filter(|(e, _)| cx.targets.nodes.contains(e))
-            .find_map(|(_, n)| n.zone.clone())
+            .find_map(|(_, n)| place_of(n))
     } else {
-        Some(p.zone.clone())
+        Some(named.to_string())
     };
-    let nodes = match zone {
-        Some(z) => all
+    let nodes = match place {
+        Some(place) => all
             .into_iter()
-            .filter(|(_, n)| n.zone.as_deref() == Some(z.as_str()))
+            .filter(|(_, n)| place_of(n).as_ref() == Some(&place))
             .map(|(e, _)| e)
             .collect(),
         None => cx.targets.nodes.clone(),
@@ -86,24 +95,7 @@ pub struct RegionParams {
 }
 
 pub(super) fn region_outage(p: &RegionParams, cx: &mut Injecting) {
-    // No region named: the region of the first target node that has one.
-    let all = nodes_of(cx.world);
-    let region = if p.region.is_empty() {
-        all.iter()
-            .filter(|(e, _)| cx.targets.nodes.contains(e))
-            .find_map(|(_, n)| n.region.clone())
-    } else {
-        Some(p.region.clone())
-    };
-    let nodes = match region {
-        Some(r) => all
-            .into_iter()
-            .filter(|(_, n)| n.region.as_deref() == Some(r.as_str()))
-            .map(|(e, _)| e)
-            .collect(),
-        None => cx.targets.nodes.clone(),
-    };
-    crash(cx, nodes, cx.start_ns, cx.end_ns);
+    place_outage(cx, &p.region, |n| n.region.clone());
 }
 
 /// CPU or disk pressure (a slowdown).

@@ -279,28 +279,6 @@ impl ZipfTable {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::ZipfTable;
-    use crate::sim::SimRng;
-
-    #[test]
-    fn the_guide_table_gives_the_binary_search_answer() {
-        let table = ZipfTable::new(10_000, 0.9);
-        let mut rng = SimRng::seeded(3);
-        let mut check = SimRng::seeded(3);
-        for _ in 0..200_000 {
-            let fast = table.sample(&mut rng);
-            let u = check.unit();
-            let slow = table
-                .cdf
-                .partition_point(|&c| c <= u)
-                .min(table.cdf.len() - 1) as u32;
-            assert_eq!(fast, slow, "u = {u}");
-        }
-    }
-}
-
 impl Behaviour for Client {
     fn kind_name(&self) -> &'static str {
         "client"
@@ -352,4 +330,26 @@ impl Behaviour for Client {
     }
 
     any_accessors!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ZipfTable;
+    use crate::sim::SimRng;
+
+    #[test]
+    fn the_guide_table_gives_the_binary_search_answer() {
+        let table = ZipfTable::new(10_000, 0.9);
+        let mut rng = SimRng::seeded(3);
+        let mut check = SimRng::seeded(3);
+        for _ in 0..200_000 {
+            let fast = table.sample(&mut rng);
+            let u = check.unit();
+            let slow = table
+                .cdf
+                .partition_point(|&c| c <= u)
+                .min(table.cdf.len() - 1) as u32;
+            assert_eq!(fast, slow, "u = {u}");
+        }
+    }
 }
