@@ -46,3 +46,41 @@ pub fn camera_selected(world: &World) -> Option<Entity> {
         .and_then(|s| s.0)
         .filter(|&e| world.get_entity(e).is_ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use bevy::asset::RenderAssetUsages;
+    use bevy::prelude::*;
+    use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+
+    use super::check_not_blank;
+
+    fn image(pixel: impl Fn(u32) -> [u8; 4]) -> Image {
+        let data: Vec<u8> = (0..64 * 64).flat_map(pixel).collect();
+        Image::new(
+            Extent3d {
+                width: 64,
+                height: 64,
+                depth_or_array_layers: 1,
+            },
+            TextureDimension::D2,
+            data,
+            TextureFormat::Rgba8UnormSrgb,
+            RenderAssetUsages::default(),
+        )
+    }
+
+    #[test]
+    fn a_blank_frame_is_caught_and_a_drawn_one_passes() {
+        assert!(check_not_blank(&image(|_| [18, 20, 26, 255])).is_err());
+        let drawn = image(|i| {
+            [
+                (i * 7 % 256) as u8,
+                (i * 13 % 256) as u8,
+                (i * 29 % 256) as u8,
+                255,
+            ]
+        });
+        assert!(check_not_blank(&drawn).is_ok());
+    }
+}

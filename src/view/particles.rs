@@ -83,3 +83,75 @@ fn draw_particles(
         drawn,
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use bevy::prelude::*;
+
+    use super::particle;
+    use crate::sim::{Call, Caller, ErrorCause, NodeId, Phase, Reply, RequestKind};
+
+    fn call(phase: Phase) -> Call {
+        let mut c = Call::new(
+            Caller::Root,
+            NodeId(0),
+            NodeId(1),
+            None,
+            RequestKind::Read,
+            0,
+        );
+        c.phase = phase;
+        c.sent_ns = 1_000;
+        c.due_ns = 3_000;
+        c
+    }
+
+    #[test]
+    fn a_particle_moves_with_simulated_time_and_the_way_it_travels() {
+        let (a, b) = (Vec2::ZERO, Vec2::new(100.0, 0.0));
+        let out = call(Phase::Sending);
+        assert_eq!(
+            particle(&out, a, b, 1_000).unwrap().0,
+            a,
+            "leaves the caller when sent"
+        );
+        assert_eq!(
+            particle(&out, a, b, 3_000).unwrap().0,
+            b,
+            "reaches the callee when due"
+        );
+        let half = particle(&out, a, b, 2_000).unwrap().0;
+        assert!(
+            (half.x - 50.0).abs() < 1.0 && half.y > 0.0,
+            "halfway, on the curve: {half}"
+        );
+        let back = call(Phase::Returning);
+        assert_eq!(
+            particle(&back, a, b, 3_000).unwrap().0,
+            a,
+            "an answer goes back to the caller"
+        );
+        assert!(
+            particle(&call(Phase::Working), a, b, 2_000).is_none(),
+            "work at a node is not a particle"
+        );
+    }
+
+    #[test]
+    fn failures_are_red_and_retries_amber() {
+        let (a, b) = (Vec2::ZERO, Vec2::X);
+        let mut failed = call(Phase::Returning);
+        failed.reply = Reply::failed(ErrorCause::Timeout);
+        let mut retry = call(Phase::Sending);
+        retry.attempt = 1;
+        let red = particle(&failed, a, b, 2_000).unwrap().1.to_srgba();
+        let amber = particle(&retry, a, b, 2_000).unwrap().1.to_srgba();
+        let green = particle(&call(Phase::Sending), a, b, 2_000)
+            .unwrap()
+            .1
+            .to_srgba();
+        assert!(red.red > 0.9 && red.green < 0.5);
+        assert!(amber.red > 0.9 && amber.green > 0.5 && amber.blue < 0.5);
+        assert!(green.green > 0.9 && green.red < 0.5);
+    }
+}

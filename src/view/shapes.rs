@@ -309,3 +309,39 @@ fn update_labels(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::node_colour;
+    use crate::sim::NodeWindow;
+
+    #[test]
+    fn health_colours_go_from_green_to_red_and_grey_when_down() {
+        let at = |utilization: f64, error_rate: f64| {
+            node_colour(
+                Some(&NodeWindow {
+                    utilization,
+                    error_rate,
+                    ..Default::default()
+                }),
+                false,
+            )
+            .to_srgba()
+        };
+        let (idle, busy, failing) = (at(0.1, 0.0), at(1.0, 0.0), at(0.1, 0.5));
+        assert!(idle.green > idle.red, "idle is green: {idle:?}");
+        assert!(
+            busy.red > 0.9 && busy.green < 0.3,
+            "saturated is red: {busy:?}"
+        );
+        assert!(
+            failing.red > 0.9,
+            "failing is red even when idle: {failing:?}"
+        );
+        let down = node_colour(None, true).to_srgba();
+        assert!(
+            (down.red - down.green).abs() < 0.05 && down.red < 0.4,
+            "down is grey: {down:?}"
+        );
+    }
+}
