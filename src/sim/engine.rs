@@ -389,17 +389,33 @@ impl Engine<'_> {
             return self.respond(call, Reply::failed(injected.cause));
         }
         let slowdown = slot.mods.slowdown;
-        let snapshot = call!(self, call).clone();
-        match self.decide(node, call, |model, cx| model.0.work(cx, &snapshot)) {
-            Some(d) => {
+        let work = {
+            let mut c = call!(self, call);
+            let slot = &mut self.nodes[node.ix()];
+            let mut cx = Cx {
+                now_ns: now,
+                rng: self.rng,
+                metrics: &mut slot.metrics,
+                mods: &slot.mods,
+                call,
+                effects: &mut self.effects,
+            };
+            let work = slot.model.0.work(&mut cx, &c);
+            if let Some(d) = work {
                 let d = if slowdown == 1.0 {
                     d
                 } else {
                     (d as f64 * slowdown).round() as Nanos
                 };
-                call!(self, call).due_ns = now + d;
-                self.queue.schedule(now + d, Event::WorkDone { call });
+                c.due_ns = now + d;
             }
+            work.map(|_| c.due_ns)
+        };
+        if !self.effects.is_empty() {
+            self.carry_out_effects(call);
+        }
+        match work {
+            Some(due) => self.queue.schedule(due, Event::WorkDone { call }),
             None => self.work_done(call),
         }
     }
