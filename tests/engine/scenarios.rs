@@ -75,3 +75,18 @@ fn traffic_and_dependency_scenarios_move_their_metrics() {
     check_family(Family::Traffic);
     check_family(Family::Dependency);
 }
+
+#[test]
+fn a_bad_scenario_file_names_the_line_and_the_valid_kinds() {
+    let src = r#"Scenario(
+    name: "x", title: "x", description: "x", blueprint: "three-tier", duration_s: 60,
+    moves: [], real_world: "x",
+    timeline: [(chaos: CacheStampeed(), at_s: 30)],
+)"#;
+    let e = Scenario::parse("bad.ron", src).expect_err("unknown kind");
+    assert_eq!(e.line, 4, "{e}");
+    assert!(e.message.contains("CacheStampeed") && e.message.contains("CacheStampede"), "{e}");
+    let empty = src.replace("[(chaos: CacheStampeed(), at_s: 30)]", "[]");
+    let e = Scenario::parse("bad.ron", &empty).expect_err("empty timeline");
+    assert!(e.message.contains("at least one injection"), "{e}");
+}
