@@ -85,7 +85,10 @@ fn a_bad_scenario_file_names_the_line_and_the_valid_kinds() {
 )"#;
     let e = Scenario::parse("bad.ron", src).expect_err("unknown kind");
     assert_eq!(e.line, 4, "{e}");
-    assert!(e.message.contains("CacheStampeed") && e.message.contains("CacheStampede"), "{e}");
+    assert!(
+        e.message.contains("CacheStampeed") && e.message.contains("CacheStampede"),
+        "{e}"
+    );
     let empty = src.replace("[(chaos: CacheStampeed(), at_s: 30)]", "[]");
     let e = Scenario::parse("bad.ron", &empty).expect_err("empty timeline");
     assert!(e.message.contains("at least one injection"), "{e}");
