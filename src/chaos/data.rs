@@ -17,7 +17,7 @@ use crate::sim::{
 
 /// Runs `f` on the keyspace of each cache in `nodes` at `at`; returns false (at scheduling
 /// time) when none of them has a keyspace.
-fn on_keyspaces(
+pub(super) fn on_keyspaces(
     cx: &mut Injecting,
     nodes: Vec<Entity>,
     at: Nanos,

@@ -5,10 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Injecting;
 use super::target::nodes_of;
-use crate::nodes::cache::Cache;
 use crate::sim::{
-    CapacityLost, Down, Event, EventQueue, Model, NS_PER_S, Nanos, NodeId, SimClock, SimRng,
-    Slowdown, ms_to_ns,
+    CapacityLost, Down, Event, EventQueue, NS_PER_S, Nanos, NodeId, Slowdown, ms_to_ns,
 };
 
 /// Node failure.
@@ -215,19 +213,7 @@ pub(super) fn clock_skew(p: &ClockSkewParams, cx: &mut Injecting) {
     let nodes = cx.targets.nodes.clone();
     let skew = ms_to_ns(p.ahead_s * 1000.0);
     let at = cx.start_ns;
-    cx.at(at, move |w| {
-        for e in nodes {
-            w.resource_scope(|w, mut rng: bevy::prelude::Mut<SimRng>| {
-                let now = w.resource::<SimClock>().now_ns;
-                if let Some(mut model) = w.get_mut::<Model>(e)
-                    && let Some(cache) = model.0.as_any_mut().downcast_mut::<Cache>()
-                    && let Some(ks) = cache.lookup.keyspace.as_mut()
-                {
-                    ks.expire_within(now, skew, &mut rng);
-                }
-            });
-        }
-    });
+    super::data::on_keyspaces(cx, nodes, at, move |ks, now, _| ks.expire_within(now, skew));
 }
 
 /// Capacity loss.

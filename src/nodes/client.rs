@@ -268,15 +268,6 @@ impl ZipfTable {
         }
         j as u32
     }
-
-    /// Share of requests for the `n` hottest keys.
-    pub fn head_share(&self, n: u32) -> f64 {
-        if n == 0 {
-            0.0
-        } else {
-            self.cdf[(n as usize).min(self.cdf.len()) - 1]
-        }
-    }
 }
 
 impl Behaviour for Client {

@@ -212,8 +212,7 @@ impl Keyspace {
     }
 
     /// Every entry with less than `within_ns` left to live expires now (a clock jump).
-    pub fn expire_within(&mut self, now_ns: Nanos, within_ns: Nanos, rng: &mut SimRng) {
-        let _ = rng;
+    pub fn expire_within(&mut self, now_ns: Nanos, within_ns: Nanos) {
         for entry in &mut self.slots {
             if entry.key != NIL && entry.expires_ns < now_ns + within_ns {
                 entry.expires_ns = now_ns;

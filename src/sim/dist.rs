@@ -95,9 +95,4 @@ impl Sampler {
         };
         ns.round() as Nanos
     }
-
-    /// True if every sample is zero (the hop costs nothing and needs no event).
-    pub fn is_zero(&self) -> bool {
-        matches!(self, Sampler::Constant(0))
-    }
 }

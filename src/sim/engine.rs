@@ -68,6 +68,25 @@ impl NodeSlot {
     fn has_free_server(&self) -> bool {
         self.station.busy.value() < self.servers()
     }
+
+    /// The behaviour and what it may use to decide about `call`, borrowed side by side.
+    fn decider<'a>(
+        &'a mut self,
+        now_ns: Nanos,
+        rng: &'a mut SimRng,
+        call: Entity,
+        effects: &'a mut Effects,
+    ) -> (&'a mut Model, Cx<'a>) {
+        let cx = Cx {
+            now_ns,
+            rng,
+            metrics: &mut self.metrics,
+            mods: &self.mods,
+            call,
+            effects,
+        };
+        (&mut self.model, cx)
+    }
 }
 
 /// How long TCP waits to connect before giving up when nothing answers.
@@ -277,15 +296,8 @@ impl Engine<'_> {
         f: impl FnOnce(&mut Model, &mut Cx) -> R,
     ) -> R {
         let slot = &mut self.nodes[node.ix()];
-        let mut cx = Cx {
-            now_ns: self.now,
-            rng: self.rng,
-            metrics: &mut slot.metrics,
-            mods: &slot.mods,
-            call,
-            effects: &mut self.effects,
-        };
-        let out = f(&mut slot.model, &mut cx);
+        let (model, mut cx) = slot.decider(self.now, self.rng, call, &mut self.effects);
+        let out = f(model, &mut cx);
         if !self.effects.is_empty() {
             self.carry_out_effects(call);
         }
@@ -392,15 +404,8 @@ impl Engine<'_> {
         let work = {
             let mut c = call!(self, call);
             let slot = &mut self.nodes[node.ix()];
-            let mut cx = Cx {
-                now_ns: now,
-                rng: self.rng,
-                metrics: &mut slot.metrics,
-                mods: &slot.mods,
-                call,
-                effects: &mut self.effects,
-            };
-            let work = slot.model.0.work(&mut cx, &c);
+            let (model, mut cx) = slot.decider(now, self.rng, call, &mut self.effects);
+            let work = model.0.work(&mut cx, &c);
             if let Some(d) = work {
                 let d = if slowdown == 1.0 {
                     d
@@ -430,15 +435,8 @@ impl Engine<'_> {
             if slot.mods.down {
                 (node, None)
             } else {
-                let mut cx = Cx {
-                    now_ns: now,
-                    rng: self.rng,
-                    metrics: &mut slot.metrics,
-                    mods: &slot.mods,
-                    call,
-                    effects: &mut self.effects,
-                };
-                (node, Some(slot.model.0.after_work(&mut cx, &mut c)))
+                let (model, mut cx) = slot.decider(now, self.rng, call, &mut self.effects);
+                (node, Some(model.0.after_work(&mut cx, &mut c)))
             }
         };
         if !self.effects.is_empty() {
@@ -875,18 +873,8 @@ impl Engine<'_> {
                 (node, None)
             } else {
                 let step_reply = p.step_reply;
-                let mut cx = Cx {
-                    now_ns: now,
-                    rng: self.rng,
-                    metrics: &mut slot.metrics,
-                    mods: &slot.mods,
-                    call: parent,
-                    effects: &mut self.effects,
-                };
-                (
-                    node,
-                    Some(slot.model.0.after_calls(&mut cx, &mut p, step_reply)),
-                )
+                let (model, mut cx) = slot.decider(now, self.rng, parent, &mut self.effects);
+                (node, Some(model.0.after_calls(&mut cx, &mut p, step_reply)))
             }
         };
         if !self.effects.is_empty() {
