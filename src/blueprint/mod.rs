@@ -2,14 +2,16 @@
 //! validation, the built-in set, and spawning into the world.
 
 mod builtin;
+mod document;
 mod error;
 mod schema;
 mod spawn;
 
 pub use builtin::{BUILTINS, builtin};
+pub use document::{Document, Source};
 pub use error::LoadError;
-pub use schema::{Blueprint, BreakerSpec, EdgeSpec, NodeSpec, PoolSpec, RetrySpec};
-pub use spawn::{Spawned, spawn_blueprint};
+pub use schema::{Blueprint, BreakerSpec, EdgeSpec, NodeSpec, Place, PoolSpec, Problem, RetrySpec};
+pub use spawn::{Spawned, auto_layout, spawn_blueprint};
 
 use std::path::Path;
 

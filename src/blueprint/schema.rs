@@ -154,6 +154,20 @@ fn default_latency() -> Dist {
 }
 
 impl EdgeSpec {
+    /// A synchronous edge with the default network and no policies.
+    pub fn between(from: &str, to: &str) -> Self {
+        EdgeSpec {
+            from: from.to_string(),
+            to: to.to_string(),
+            latency: default_latency(),
+            mode: CallMode::default(),
+            timeout_ms: None,
+            retries: None,
+            breaker: None,
+            pool: None,
+        }
+    }
+
     /// The edge's engine component between two spawned nodes.
     pub fn component(&self, from: NodeId, to: NodeId) -> crate::sim::Edge {
         let mut edge = crate::sim::Edge::new(from, to, self.latency.sampler());
@@ -262,19 +276,35 @@ impl Blueprint {
         ron::ser::to_string_pretty(self, config).expect("blueprints always serialize")
     }
 
-    /// Checks what the format alone cannot: unique ids, references, values in range.
+    /// Checks what the format alone cannot: unique ids, references, values in range. The
+    /// error is the first of [`Blueprint::problems`], placed in `src`.
     pub fn validate(&self, file: &str, src: &str) -> Result<(), LoadError> {
-        let at = |offset: usize, message: String| LoadError::at_offset(file, src, offset, message);
-        let node_pos = |i: usize| nth_after(src, "id:", "nodes", i);
+        let Some(problem) = self.problems().into_iter().next() else {
+            return Ok(());
+        };
         let edge_pos = |i: usize| nth_after(src, "from:", "edges", i);
+        let offset = match &problem.place {
+            Place::Blueprint => find_key(src, "nodes"),
+            Place::Node(i) => nth_after(src, "id:", "nodes", *i),
+            Place::Edge(i) => edge_pos(*i),
+            Place::EdgeEnd(i, end) => find_quoted_after(src, end, edge_pos(*i)),
+        };
+        Err(LoadError::at_offset(file, src, offset, problem.message))
+    }
 
+    /// Everything wrong with the blueprint, each placed on a node or an edge (the editor shows
+    /// them next to what is wrong), in the order a reader meets them.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut problem = |place: Place, message: String| problems.push(Problem { place, message });
         if self.nodes.is_empty() {
-            return Err(at(
-                find_key(src, "nodes"),
+            problem(
+                Place::Blueprint,
                 "a blueprint needs at least one node".into(),
-            ));
+            );
         }
         let mut ids = BTreeSet::new();
+        let mut wirable = Vec::new();
         for (i, node) in self.nodes.iter().enumerate() {
             let valid = !node.id.is_empty()
                 && node
@@ -282,84 +312,93 @@ impl Blueprint {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
             if !valid {
-                return Err(at(
-                    node_pos(i),
+                problem(
+                    Place::Node(i),
                     format!(
                         "node id \"{}\" must be letters, digits, '-' or '_'",
                         node.id
                     ),
-                ));
+                );
+                continue;
             }
             if !ids.insert(node.id.as_str()) {
-                return Err(at(
-                    node_pos(i),
+                problem(
+                    Place::Node(i),
                     format!("node id \"{}\" is used twice; ids must be unique", node.id),
-                ));
+                );
+                continue;
             }
-            node.kind.validate().map_err(|e| {
-                at(
-                    node_pos(i),
+            if let Err(e) = node.kind.validate() {
+                problem(
+                    Place::Node(i),
                     format!("node \"{}\" ({}): {e}", node.id, node.kind.name()),
-                )
-            })?;
-            if let Some(cost) = &node.cost {
-                cost.check(&node.kind, crate::cost::PriceTable::aws_us_east_1())
-                    .map_err(|e| at(node_pos(i), format!("node \"{}\" cost: {e}", node.id)))?;
+                );
+                continue;
             }
+            if let Some(cost) = &node.cost
+                && let Err(e) = cost.check(&node.kind, crate::cost::PriceTable::aws_us_east_1())
+            {
+                problem(Place::Node(i), format!("node \"{}\" cost: {e}", node.id));
+                continue;
+            }
+            wirable.push(i);
         }
         let known = || ids.iter().copied().collect::<Vec<_>>().join(", ");
         let mut outs: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (i, edge) in self.edges.iter().enumerate() {
+        'edges: for (i, edge) in self.edges.iter().enumerate() {
             for end in [&edge.from, &edge.to] {
                 if !ids.contains(end.as_str()) {
-                    let offset = find_quoted_after(src, end, edge_pos(i));
-                    return Err(at(
-                        offset,
+                    problem(
+                        Place::EdgeEnd(i, end.clone()),
                         format!(
                             "edge {} refers to unknown node \"{end}\"; expected one of: {}",
                             i + 1,
                             known()
                         ),
-                    ));
+                    );
+                    continue 'edges;
                 }
             }
             if edge.from == edge.to {
-                return Err(at(
-                    edge_pos(i),
+                problem(
+                    Place::Edge(i),
                     format!("edge {} goes from \"{}\" to itself", i + 1, edge.from),
-                ));
+                );
+                continue;
             }
             let list = outs.entry(edge.from.as_str()).or_default();
             if list.contains(&edge.to.as_str()) {
-                return Err(at(
-                    edge_pos(i),
+                problem(
+                    Place::Edge(i),
                     format!(
                         "edge from \"{}\" to \"{}\" is declared twice",
                         edge.from, edge.to
                     ),
-                ));
+                );
+                continue;
             }
             list.push(edge.to.as_str());
-            edge.validate().map_err(|e| {
-                at(
-                    edge_pos(i),
+            if let Err(e) = edge.validate() {
+                problem(
+                    Place::Edge(i),
                     format!("edge \"{}\" -> \"{}\": {e}", edge.from, edge.to),
-                )
-            })?;
+                );
+            }
         }
-        for (i, node) in self.nodes.iter().enumerate() {
+        for i in wirable {
+            let node = &self.nodes[i];
             let wiring = NameWiring {
                 from: &node.id,
                 edges: &outs,
             };
             if let Err(e) = node.kind.build(&wiring) {
-                return Err(at(
-                    node_pos(i),
+                problem(
+                    Place::Node(i),
                     format!("node \"{}\" ({}): {e}", node.id, node.kind.name()),
-                ));
+                );
             }
         }
-        Ok(())
+        problems
     }
 
     /// Sum of the traffic sources' base rates.
@@ -385,6 +424,28 @@ impl Blueprint {
             }
         }
     }
+}
+
+/// Where a [`Problem`] is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// The blueprint as a whole.
+    Blueprint,
+    /// The node at this index.
+    Node(usize),
+    /// The edge at this index.
+    Edge(usize),
+    /// One end (a node id) of the edge at this index.
+    EdgeEnd(usize, String),
+}
+
+/// One thing wrong with a blueprint, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Where it is.
+    pub place: Place,
+    /// What is wrong and what was expected.
+    pub message: String,
 }
 
 /// Byte offset of `key` (as a field name) in `src`, or 0.

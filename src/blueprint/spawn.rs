@@ -149,7 +149,7 @@ pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawn
 }
 
 /// Positions by depth from the traffic sources (left to right), spread vertically.
-fn auto_layout(blueprint: &Blueprint) -> BTreeMap<String, Vec2> {
+pub fn auto_layout(blueprint: &Blueprint) -> BTreeMap<String, Vec2> {
     let mut depth: BTreeMap<&str, usize> = BTreeMap::new();
     for n in &blueprint.nodes {
         if matches!(n.kind, NodeKind::Client(_)) {

@@ -134,6 +134,71 @@ impl NodeKind {
         }
     }
 
+    /// A new node of each kind with default parameters, as the editor's palette offers them,
+    /// with the id prefix it suggests.
+    pub fn palette() -> Vec<(&'static str, NodeKind)> {
+        vec![
+            ("users", NodeKind::Client(Default::default())),
+            ("lb", NodeKind::LoadBalancer(Default::default())),
+            ("service", NodeKind::Service(Default::default())),
+            ("cache", NodeKind::Cache(Default::default())),
+            ("cdn", NodeKind::Cdn(Default::default())),
+            ("db", NodeKind::Database(Default::default())),
+            ("queue", NodeKind::MessageQueue(Default::default())),
+            ("api", NodeKind::ExternalApi(Default::default())),
+        ]
+    }
+
+    /// The call plan, for kinds that have one.
+    pub fn calls_mut(&mut self) -> Option<&mut Vec<plan::CallStep>> {
+        match self {
+            NodeKind::Service(p) => Some(&mut p.calls),
+            NodeKind::MessageQueue(p) => Some(&mut p.calls),
+            _ => None,
+        }
+    }
+
+    /// Renames node `old` to `new` wherever this node refers to it.
+    pub fn rename_reference(&mut self, old: &str, new: &str) {
+        if let Some(calls) = self.calls_mut() {
+            plan::rename_target(calls, old, new);
+        }
+        match self {
+            NodeKind::Cdn(p) if p.origin == old => p.origin = new.to_string(),
+            NodeKind::Cache(p) if p.origin.as_deref() == Some(old) => {
+                p.origin = Some(new.to_string());
+            }
+            _ => {}
+        }
+    }
+
+    /// Forgets node `id` (deleted, or its edge removed) wherever this node refers to it. A
+    /// CDN keeps its origin (it needs one: the editor shows the problem).
+    pub fn remove_reference(&mut self, id: &str) {
+        if let Some(calls) = self.calls_mut() {
+            plan::remove_target(calls, id);
+        }
+        if let NodeKind::Cache(p) = self
+            && p.origin.as_deref() == Some(id)
+        {
+            p.origin = None;
+        }
+    }
+
+    /// Starts using a new edge to `to`: a plan calls it (if it did not), a CDN without an
+    /// origin takes it as its origin.
+    pub fn add_reference(&mut self, to: &str) {
+        if let Some(calls) = self.calls_mut() {
+            if !calls.iter().any(|s| s.targets().contains(&to)) {
+                calls.push(plan::call(to));
+            }
+        } else if let NodeKind::Cdn(p) = self
+            && p.origin.is_empty()
+        {
+            p.origin = to.to_string();
+        }
+    }
+
     /// Checks the parameters on their own (references are checked when wiring).
     pub fn validate(&self) -> Result<(), String> {
         match self {

@@ -105,6 +105,58 @@ impl CallStep {
     }
 }
 
+/// Renames node `old` to `new` wherever the steps call it.
+pub fn rename_target(steps: &mut [CallStep], old: &str, new: &str) {
+    let rename = |id: &mut String| {
+        if id == old {
+            *id = new.to_string();
+        }
+    };
+    for step in steps {
+        match step {
+            CallStep::Call { to, on_miss, .. } => {
+                rename(to);
+                on_miss.iter_mut().for_each(rename);
+            }
+            CallStep::Parallel { to, .. } => to.iter_mut().for_each(rename),
+        }
+    }
+}
+
+/// Removes every call to node `id`: its steps go, except that a cache-aside step whose cache
+/// goes calls its origin directly; a fallback to it is dropped; a parallel step calls the
+/// others (or goes when none are left).
+pub fn remove_target(steps: &mut Vec<CallStep>, id: &str) {
+    steps.retain_mut(|step| match step {
+        CallStep::Call { to, on_miss, .. } => {
+            if on_miss.as_deref() == Some(id) {
+                *on_miss = None;
+            }
+            if to == id
+                && let Some(origin) = on_miss.take()
+            {
+                *to = origin;
+            }
+            to != id
+        }
+        CallStep::Parallel { to, .. } => {
+            to.retain(|t| t != id);
+            !to.is_empty()
+        }
+    });
+}
+
+/// A step calling `to` for every request.
+pub fn call(to: &str) -> CallStep {
+    CallStep::Call {
+        to: to.to_string(),
+        when: When::Always,
+        probability: 1.0,
+        on_miss: None,
+        fill: true,
+    }
+}
+
 /// Checks every step.
 pub fn validate(steps: &[CallStep]) -> Result<(), String> {
     steps.iter().try_for_each(CallStep::validate)

@@ -6,6 +6,7 @@ mod clock;
 mod conservation;
 mod cost;
 mod determinism;
+mod editing;
 mod policies;
 mod queueing;
 mod scenarios;
