@@ -29,10 +29,11 @@ fn embed(folder: &str) {
             .expect("a file name")
             .to_string_lossy()
             .to_string();
+        // Relative to the manifest at compile time: the target directory may be shared by
+        // clones in other places (CI), and this script does not rerun when only they move.
         let _ = writeln!(
             out,
-            "    ({name:?}, include_str!({:?})),",
-            path.display().to_string()
+            "    ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/{folder}/{name}.ron\"))),"
         );
     }
     out.push(']');

@@ -11,6 +11,9 @@ out=${1:-screenshot.png}
 after=${2:-8}
 bin=${BLASTRADIUS_BIN:-${CARGO_TARGET_DIR:-target}/debug/blastradius}
 rm -f "$out"
+# The default blueprint, not a restored autosave; the autosave goes to a throwaway file.
+export BLASTRADIUS_BLUEPRINT=${BLASTRADIUS_BLUEPRINT:-three-tier}
+export BLASTRADIUS_AUTOSAVE=${BLASTRADIUS_AUTOSAVE:-$(mktemp -u /tmp/blastradius-autosave.XXXXXX.ron)}
 BLASTRADIUS_SCREENSHOT="$out" BLASTRADIUS_SCREENSHOT_AFTER="$after" \
     timeout 300 xvfb-run -a -s "-screen 0 1280x720x24" env WGPU_BACKEND=vulkan "$bin"
 test -s "$out" || { echo "no screenshot at $out" >&2; exit 1; }

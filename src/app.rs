@@ -6,7 +6,7 @@
 use bevy::prelude::*;
 use bevy::window::WindowResolution;
 
-use crate::blueprint::{Blueprint, resolve};
+use crate::blueprint::{Blueprint, Document, Source, builtin, resolve};
 use crate::run::{RunConfig, load};
 use crate::sim::{Nanos, SimClock};
 
@@ -46,11 +46,14 @@ impl Plugin for AppPlugin {
                 fit_canvas_to_parent: true,
                 ..default()
             }),
+            // The editor asks about unsaved changes first.
+            close_when_requested: false,
             ..default()
         }))
         .add_plugins((
             crate::EnginePlugin,
             crate::view::ViewPlugin,
+            crate::editor::EditorPlugin,
             crate::ui::UiPlugin,
         ))
         .insert_resource(ClearColor(Color::srgb(0.07, 0.08, 0.10)))
@@ -71,12 +74,6 @@ impl Plugin for AppPlugin {
             });
         }
     }
-}
-
-/// Loads `source` (a built-in name or a file) into the running app.
-pub fn show(world: &mut World, source: &str, seed: u64) -> Result<(), String> {
-    let blueprint = resolve(source).map_err(|e| e.to_string())?;
-    show_blueprint(world, blueprint, source.to_string(), seed)
 }
 
 /// Loads a blueprint into the running app, running until stopped.
@@ -100,14 +97,45 @@ pub fn show_blueprint(
     Ok(())
 }
 
-/// Loads the blueprint named by `BLASTRADIUS_BLUEPRINT` (three-tier by default) and schedules
-/// the chaos in `BLASTRADIUS_CHAOS` (`--chaos` specs separated by spaces), for scripted runs.
+/// Opens the blueprint named by `BLASTRADIUS_BLUEPRINT`, else the unsaved work an autosave
+/// kept, else three-tier; then schedules the chaos in `BLASTRADIUS_CHAOS` (`--chaos` specs
+/// separated by spaces), for scripted runs.
 fn load_default(world: &mut World) {
-    let source = std::env::var("BLASTRADIUS_BLUEPRINT").unwrap_or_else(|_| "three-tier".into());
-    if let Err(e) = show(world, &source, 1) {
-        error!("{e}");
-        show(world, "three-tier", 1).expect("the built-in three-tier blueprint loads");
-    }
+    let three_tier = || {
+        let bp = resolve("three-tier").expect("the built-in three-tier blueprint loads");
+        Document::open(bp, Source::Builtin("three-tier".into()))
+    };
+    let mut status = None;
+    let doc = match std::env::var("BLASTRADIUS_BLUEPRINT") {
+        Ok(name) if builtin(&name).is_some() => {
+            let bp = resolve(&name).expect("built-in blueprints are valid");
+            Document::open(bp, Source::Builtin(name))
+        }
+        // A file opens with its problems shown, unless it is not a blueprint at all.
+        Ok(name) => match std::fs::read_to_string(&name)
+            .map_err(|e| format!("{name}: {e}"))
+            .and_then(|src| Blueprint::parse_unchecked(&name, &src).map_err(|e| e.to_string()))
+        {
+            Ok(bp) => Document::open(bp, Source::File(name)),
+            Err(e) => {
+                status = Some(e);
+                three_tier()
+            }
+        },
+        Err(_) => match crate::editor::read_autosave() {
+            Some((doc, place)) => {
+                status = Some(format!(
+                    "restored unsaved work on \"{}\" from {place}: save it to keep it",
+                    doc.blueprint().name
+                ));
+                doc
+            }
+            None => three_tier(),
+        },
+    };
+    crate::editor::replace_document(world, doc);
+    crate::editor::sync_now(world);
+    world.resource_mut::<crate::editor::Editor>().status = status;
     for spec in std::env::var("BLASTRADIUS_CHAOS")
         .unwrap_or_default()
         .split_whitespace()

@@ -12,6 +12,8 @@ pub mod blueprint;
 pub mod chaos;
 pub mod cli;
 pub mod cost;
+#[cfg(feature = "app")]
+pub mod editor;
 pub mod nodes;
 pub mod run;
 pub mod scenario;

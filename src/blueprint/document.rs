@@ -45,6 +45,7 @@ pub struct Document {
     saved: Blueprint,
     undo: Vec<Step>,
     redo: Vec<Step>,
+    revision: u64,
 }
 
 /// How many steps undo remembers.
@@ -67,7 +68,15 @@ impl Document {
             source,
             undo: Vec::new(),
             redo: Vec::new(),
+            revision: 0,
         }
+    }
+
+    /// Work recovered from an autosave: unsaved until the user saves it.
+    pub fn recovered(blueprint: Blueprint, source: Source) -> Self {
+        let mut doc = Document::open(blueprint, source);
+        doc.saved.nodes.clear();
+        doc
     }
 
     /// An empty blueprint (one traffic source to start from).
@@ -97,6 +106,11 @@ impl Document {
     /// The blueprint as it stands.
     pub fn blueprint(&self) -> &Blueprint {
         &self.blueprint
+    }
+
+    /// Counts changes (edits, undos, redos): what is drawn or run is stale when it differs.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// Whether there are changes Save has not written.
@@ -140,6 +154,7 @@ impl Document {
             self.undo.remove(0);
         }
         self.redo.clear();
+        self.revision += 1;
         Ok(())
     }
 
@@ -151,6 +166,7 @@ impl Document {
             label: step.label.clone(),
             before: after,
         });
+        self.revision += 1;
         Some(step.label)
     }
 
@@ -162,6 +178,7 @@ impl Document {
             label: step.label.clone(),
             before,
         });
+        self.revision += 1;
         Some(step.label)
     }
 

@@ -255,6 +255,14 @@ impl Wiring for NameWiring<'_> {
 impl Blueprint {
     /// Parses and validates RON text; `file` names it in errors.
     pub fn parse(file: &str, src: &str) -> Result<Blueprint, LoadError> {
+        let blueprint = Blueprint::parse_unchecked(file, src)?;
+        blueprint.validate(file, src)?;
+        Ok(blueprint)
+    }
+
+    /// Parses RON text without the checks of [`Blueprint::validate`]: the editor opens a
+    /// blueprint with problems and shows them where they are.
+    pub fn parse_unchecked(file: &str, src: &str) -> Result<Blueprint, LoadError> {
         let options = ron::Options::default().with_default_extension(
             Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES,
         );
@@ -264,7 +272,6 @@ impl Blueprint {
             col: e.span.start.col,
             message: e.code.to_string(),
         })?;
-        blueprint.validate(file, src)?;
         Ok(blueprint)
     }
 
@@ -424,6 +431,22 @@ impl Blueprint {
             }
         }
     }
+}
+
+/// Writes one part of a blueprint (a node kind, an edge) as RON, as a blueprint file has it.
+pub fn part_to_ron<T: Serialize>(part: &T) -> String {
+    let config = ron::ser::PrettyConfig::new()
+        .struct_names(true)
+        .extensions(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES);
+    ron::ser::to_string_pretty(part, config).expect("blueprint parts always serialize")
+}
+
+/// Reads one part of a blueprint from RON; the error says line, column and what.
+pub fn part_from_ron<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    ron::Options::default()
+        .with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES)
+        .from_str(text)
+        .map_err(|e| format!("{}:{}: {}", e.span.start.line, e.span.start.col, e.code))
 }
 
 /// Where a [`Problem`] is.

@@ -32,8 +32,7 @@ pub(super) fn show(ctx: &egui::Context, world: &mut World) {
             }
         });
     if let Some(name) = chosen {
-        let result = crate::app::show(world, &name, 1);
-        world.resource_mut::<UiState>().message = result.err();
+        crate::editor::request(world, crate::editor::Discarding::Builtin(name));
         open = false;
     }
     world.resource_mut::<UiState>().browser_open = open;

@@ -5,20 +5,16 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 
 use super::UiState;
-use crate::app::Showing;
+use crate::blueprint::Document;
+use crate::editor::{Discarding, Editor, request, save};
 use crate::nodes::client::Client;
 use crate::sim::{MetricsHistory, Model, SimClock, ns_to_s};
 use crate::view::ParticleStats;
 
 pub(super) fn show(ui: &mut egui::Ui, world: &mut World) {
     ui.horizontal(|ui| {
-        let name = world
-            .get_resource::<Showing>()
-            .map_or("-".to_string(), |s| s.blueprint.name.clone());
-        ui.heading(format!("Blast Radius: {name}"));
-        if ui.button("Blueprints...").clicked() {
-            world.resource_mut::<UiState>().browser_open = true;
-        }
+        file_buttons(ui, world);
+        ui.separator();
         ui.separator();
         let mut clock = world.resource::<SimClock>().clone();
         if ui
@@ -68,10 +64,70 @@ pub(super) fn show(ui: &mut egui::Ui, world: &mut World) {
             p.in_flight, p.sample
         ));
     });
-    if let Some(message) = world.resource::<UiState>().message.clone() {
-        ui.colored_label(egui::Color32::from_rgb(255, 120, 120), message);
+    let message = world.resource::<UiState>().message.clone();
+    let status = world.resource::<Editor>().status.clone();
+    if let Some(message) = message.or(status) {
+        ui.colored_label(egui::Color32::from_rgb(255, 170, 120), message);
     }
 }
+
+/// The blueprint's name (starred when changed), the built-ins, and New, Open, Save, Save As,
+/// Undo, Redo.
+fn file_buttons(ui: &mut egui::Ui, world: &mut World) {
+    let Some(doc) = world.get_resource::<Document>() else {
+        return;
+    };
+    let dirty = if doc.is_dirty() { "*" } else { "" };
+    let title = format!("{}{dirty}", doc.blueprint().name);
+    let source = doc.source.label().to_string();
+    let undo = doc.undo_label().map(|l| format!("Undo {l} (Ctrl+Z)"));
+    let redo = doc.redo_label().map(|l| format!("Redo {l} (Ctrl+Shift+Z)"));
+    ui.heading(title).on_hover_text(source);
+    if ui.button("Blueprints...").clicked() {
+        world.resource_mut::<UiState>().browser_open = true;
+    }
+    ui.menu_button("File", |ui| {
+        if ui.button("New").clicked() {
+            request(world, Discarding::New);
+        }
+        if ui.button(OPEN).clicked() {
+            request(world, Discarding::Open);
+        }
+        if ui.button(SAVE).clicked() {
+            save(world, false);
+        }
+        if ui.button(SAVE_AS).clicked() {
+            save(world, true);
+        }
+    });
+    if ui
+        .add_enabled(undo.is_some(), egui::Button::new("Undo"))
+        .on_hover_text(undo.unwrap_or_default())
+        .clicked()
+    {
+        crate::editor::undo(world);
+    }
+    if ui
+        .add_enabled(redo.is_some(), egui::Button::new("Redo"))
+        .on_hover_text(redo.unwrap_or_default())
+        .clicked()
+    {
+        crate::editor::redo(world);
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+const OPEN: &str = "Open...";
+#[cfg(target_arch = "wasm32")]
+const OPEN: &str = "Upload...";
+#[cfg(not(target_arch = "wasm32"))]
+const SAVE: &str = "Save";
+#[cfg(target_arch = "wasm32")]
+const SAVE: &str = "Download";
+#[cfg(not(target_arch = "wasm32"))]
+const SAVE_AS: &str = "Save as...";
+#[cfg(target_arch = "wasm32")]
+const SAVE_AS: &str = "Download as...";
 
 fn traffic(ui: &mut egui::Ui, world: &mut World) {
     let mut models = world.query::<&mut Model>();

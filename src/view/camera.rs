@@ -1,9 +1,8 @@
-//! The 2D camera: pan (drag with any mouse button on empty canvas), zoom (scroll), fit the
-//! blueprint to the screen (F, and after loading), and picking a node with a click.
+//! The 2D camera: pan (drag on empty canvas with any button), zoom (scroll), fit the
+//! blueprint to the screen (F, and when a blueprint is opened).
 
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
 use bevy::prelude::*;
-use bevy::window::PrimaryWindow;
 use bevy_egui::input::EguiWantsInput;
 
 use crate::sim::Node;
@@ -12,14 +11,21 @@ use crate::sim::Node;
 #[derive(Component)]
 pub struct ViewCamera;
 
-/// The node the user clicked (the inspector shows it).
-#[derive(Resource, Default, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Selected(pub Option<Entity>);
+/// Whether the pointer is over the canvas rather than a panel or window (the UI sets it each
+/// frame; true when there is no UI).
+#[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PointerOnCanvas(pub bool);
+
+impl Default for PointerOnCanvas {
+    fn default() -> Self {
+        PointerOnCanvas(true)
+    }
+}
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Selected>()
+    app.init_resource::<PointerOnCanvas>()
         .add_systems(Startup, spawn_camera)
-        .add_systems(Update, (pan_and_zoom, fit_on_load, pick));
+        .add_systems(Update, (pan_and_zoom, fit_on_open));
 }
 
 fn spawn_camera(mut commands: Commands) {
@@ -27,19 +33,19 @@ fn spawn_camera(mut commands: Commands) {
 }
 
 fn pan_and_zoom(
-    mouse: Res<ButtonInput<MouseButton>>,
-    keys: Res<ButtonInput<KeyCode>>,
-    motion: Res<AccumulatedMouseMotion>,
-    scroll: Res<AccumulatedMouseScroll>,
+    (mouse, keys): (Res<ButtonInput<MouseButton>>, Res<ButtonInput<KeyCode>>),
+    (motion, scroll): (Res<AccumulatedMouseMotion>, Res<AccumulatedMouseScroll>),
     egui: Option<Res<EguiWantsInput>>,
+    on_canvas: Res<PointerOnCanvas>,
+    editor: Option<Res<crate::editor::Editor>>,
     nodes: Query<&Node>,
     mut camera: Single<&mut Transform, With<ViewCamera>>,
 ) {
-    let over_ui = egui.as_ref().is_some_and(|e| e.wants_any_pointer_input());
-    if !over_ui {
+    if on_canvas.0 {
+        let gesture = editor.as_ref().is_some_and(|e| e.holds_pointer());
         let dragging = mouse.pressed(MouseButton::Right)
             || mouse.pressed(MouseButton::Middle)
-            || mouse.pressed(MouseButton::Left);
+            || (mouse.pressed(MouseButton::Left) && !gesture);
         if dragging && motion.delta != Vec2::ZERO {
             let scale = camera.scale.x;
             camera.translation.x -= motion.delta.x * scale;
@@ -57,13 +63,18 @@ fn pan_and_zoom(
     }
 }
 
-fn fit_on_load(
+/// Fits when a blueprint is opened (not when it is edited), once its nodes exist.
+fn fit_on_open(
+    editor: Option<Res<crate::editor::Editor>>,
     added: Query<(), Added<Node>>,
     nodes: Query<&Node>,
+    mut fitted: Local<Option<u64>>,
     mut camera: Single<&mut Transform, With<ViewCamera>>,
 ) {
-    if !added.is_empty() {
+    let opened = editor.map_or(0, |e| e.opened);
+    if *fitted != Some(opened) && !added.is_empty() {
         fit(&nodes, &mut camera);
+        *fitted = Some(opened);
     }
 }
 
@@ -89,34 +100,4 @@ fn fit(nodes: &Query<&Node>, camera: &mut Transform) {
         camera.translation.z,
     );
     camera.scale = Vec3::splat(scale);
-}
-
-fn pick(
-    mouse: Res<ButtonInput<MouseButton>>,
-    egui: Option<Res<EguiWantsInput>>,
-    window: Single<&Window, With<PrimaryWindow>>,
-    camera: Single<(&Camera, &GlobalTransform), With<ViewCamera>>,
-    nodes: Query<(Entity, &Node)>,
-    mut selected: ResMut<Selected>,
-) {
-    if !mouse.just_released(MouseButton::Left) || egui.is_some_and(|e| e.wants_any_pointer_input())
-    {
-        return;
-    }
-    let Some(cursor) = window.cursor_position() else {
-        return;
-    };
-    let (camera, transform) = *camera;
-    let Ok(world) = camera.viewport_to_world_2d(transform, cursor) else {
-        return;
-    };
-    let hit = nodes
-        .iter()
-        .map(|(e, n)| (e, n.position.distance(world)))
-        .filter(|(_, d)| *d < 50.0)
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(e, _)| e);
-    if hit.is_some() || selected.0.is_some_and(|s| nodes.get(s).is_err()) {
-        selected.0 = hit;
-    }
 }

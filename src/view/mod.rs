@@ -5,7 +5,7 @@ mod camera;
 mod particles;
 mod shapes;
 
-pub use camera::{Selected, ViewCamera};
+pub use camera::{PointerOnCanvas, ViewCamera};
 pub use particles::ParticleStats;
 pub use shapes::{NodeShape, node_colour};
 
@@ -37,14 +37,6 @@ pub fn check_not_blank(image: &Image) -> Result<usize, String> {
     } else {
         Ok(colours.len())
     }
-}
-
-/// The node the user selected, if it still exists.
-pub fn camera_selected(world: &World) -> Option<Entity> {
-    world
-        .get_resource::<Selected>()
-        .and_then(|s| s.0)
-        .filter(|&e| world.get_entity(e).is_ok())
 }
 
 #[cfg(test)]

@@ -156,8 +156,10 @@ fn spawn_drawings(
     edges: Query<(Entity, &Edge), Added<Edge>>,
     topology: Res<Topology>,
     old: Query<Entity, Drawings>,
+    mut removed: RemovedComponents<Node>,
 ) {
-    if nodes.is_empty() {
+    // A reload despawns every node and spawns the new ones (maybe none).
+    if nodes.is_empty() && removed.read().count() == 0 {
         return;
     }
     for e in &old {
@@ -212,13 +214,16 @@ fn spawn_drawings(
 fn colour_nodes(
     history: Res<MetricsHistory>,
     nodes: Query<(&Node, Has<Active<Down>>)>,
-    mut shapes: Query<(&NodeShape, &mut Shape)>,
+    mut shapes: Query<(&NodeShape, &mut Shape, &mut Transform)>,
 ) {
     let last = history.windows.last();
-    for (shape, mut drawn) in &mut shapes {
+    for (shape, mut drawn, mut transform) in &mut shapes {
         let Ok((node, down)) = nodes.get(shape.node) else {
             continue;
         };
+        if transform.translation.truncate() != node.position {
+            transform.translation = node.position.extend(1.0);
+        }
         let window = last.and_then(|w| w.nodes.get(&node.id));
         let fill = node_colour(window, down);
         *drawn = kind_geometry(node.kind)
@@ -278,13 +283,17 @@ fn style_edges(
 fn update_labels(
     history: Res<MetricsHistory>,
     nodes: Query<LabelData>,
-    mut labels: Query<(&NodeLabel, &mut Text2d)>,
+    mut labels: Query<(&NodeLabel, &mut Text2d, &mut Transform)>,
 ) {
     let last = history.windows.last();
-    for (label, mut text) in &mut labels {
+    for (label, mut text, mut transform) in &mut labels {
         let Ok((node, station, down, slow, failing)) = nodes.get(label.node) else {
             continue;
         };
+        let at = node.position + Vec2::new(0.0, -NODE_RADIUS - 22.0);
+        if transform.translation.truncate() != at {
+            transform.translation = at.extend(2.0);
+        }
         let w = last.and_then(|w| w.nodes.get(&node.id));
         let mut s = node.id.clone();
         if station.servers != UNBOUNDED {

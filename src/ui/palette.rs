@@ -1,0 +1,115 @@
+//! The palette: every node kind, dragged onto the canvas (or clicked, to add it in the
+//! middle); how to connect, move and delete; and the blueprint's problems, each a click away
+//! from what is wrong.
+
+use bevy::prelude::*;
+use bevy_egui::egui;
+
+use super::{CanvasView, UiState};
+use crate::blueprint::{Document, Place};
+use crate::editor::{Editor, Selection};
+use crate::nodes::NodeKind;
+
+const HELP: &str = "Drag a kind onto the canvas (or click it to add one in the middle). \
+Drag a node to move it; Shift-drag from a node to another to connect them. Click a node or an \
+edge to edit it; Delete removes it. Ctrl+Z undo, Ctrl+Shift+Z redo, Ctrl+S save.";
+
+pub(super) fn show(ui: &mut egui::Ui, world: &mut World) {
+    ui.heading("Add");
+    let mut drop = None;
+    for (_, kind) in NodeKind::palette() {
+        let name = kind.name();
+        let response = ui
+            .add(egui::Button::new(name.replace('_', " ")).sense(egui::Sense::click_and_drag()))
+            .on_hover_text(describe(name));
+        if response.drag_started() {
+            world.resource_mut::<Editor>().placing = Some(name);
+        }
+        if response.drag_stopped() {
+            world.resource_mut::<Editor>().placing = None;
+            let canvas = world.resource::<UiState>().canvas.0;
+            if let Some(p) = response
+                .interact_pointer_pos()
+                .or(ui.ctx().pointer_latest_pos())
+                && canvas.contains(p)
+            {
+                drop = Some((name, Vec2::new(p.x, p.y)));
+            }
+        }
+        if response.clicked() {
+            let centre = world.resource::<UiState>().canvas.0.center();
+            drop = Some((name, Vec2::new(centre.x, centre.y)));
+        }
+    }
+    if let Some((kind, screen)) = drop
+        && let Some(at) = CanvasView::of(world).and_then(|v| v.to_world(screen))
+    {
+        let added = world.resource_mut::<Document>().add_node(kind, at.round());
+        let mut editor = world.resource_mut::<Editor>();
+        match added {
+            Ok(id) => editor.selection = Selection::Node(id),
+            Err(e) => editor.status = Some(e),
+        }
+    }
+    ui.separator();
+    ui.small(HELP);
+    problems(ui, world);
+}
+
+fn problems(ui: &mut egui::Ui, world: &mut World) {
+    let Some(doc) = world.get_resource::<Document>() else {
+        return;
+    };
+    let editor = world.resource::<Editor>();
+    if editor.problems.is_empty() {
+        return;
+    }
+    ui.separator();
+    ui.colored_label(
+        egui::Color32::from_rgb(255, 120, 120),
+        format!(
+            "{} problem(s): what has one does not run",
+            editor.problems.len()
+        ),
+    );
+    let mut pick = None;
+    for p in &editor.problems {
+        let target = match &p.place {
+            Place::Node(i) => doc
+                .blueprint()
+                .nodes
+                .get(*i)
+                .map(|n| Selection::Node(n.id.clone())),
+            Place::Edge(i) | Place::EdgeEnd(i, _) => doc
+                .blueprint()
+                .edges
+                .get(*i)
+                .map(|e| Selection::Edge(e.from.clone(), e.to.clone())),
+            Place::Blueprint => None,
+        };
+        if ui
+            .selectable_label(false, egui::RichText::new(&p.message).small())
+            .clicked()
+        {
+            pick = target;
+        }
+    }
+    if let Some(selection) = pick {
+        world.resource_mut::<Editor>().selection = selection;
+    }
+}
+
+/// One line on what a kind is.
+fn describe(kind: &str) -> &'static str {
+    match kind {
+        "client" => "Traffic source: users sending requests (one outgoing edge)",
+        "load_balancer" => "Spreads calls over its outgoing edges",
+        "service" => "Application service: its own work, then the calls in its plan",
+        "cache" => "Cache (Redis-like): hits answer fast, misses go on",
+        "cdn" => "CDN edge in front of an origin (connect it to the origin)",
+        "database" => "SQL database with connections, cores and read replicas",
+        "message_queue" => "Queue with consumers: async work and its lag",
+        "external_api" => "Third-party API: latency, errors, rate limit",
+        _ => "",
+    }
+}
