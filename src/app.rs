@@ -21,6 +21,11 @@ pub struct Showing {
     pub seed: u64,
 }
 
+/// Simulated seconds per wall-clock second over the last second: whether the simulation keeps
+/// up with the speed asked for (1.0 at 1x means it does).
+#[derive(Resource, Clone, Copy, Debug, Default)]
+pub struct RealTimeRatio(pub f64);
+
 /// Set from the environment for scripted runs: save a screenshot after this many seconds of
 /// wall time, then quit.
 #[derive(Resource, Clone, Debug)]
@@ -57,11 +62,15 @@ impl Plugin for AppPlugin {
             crate::ui::UiPlugin,
         ))
         .insert_resource(ClearColor(Color::srgb(0.07, 0.08, 0.10)))
+        .init_resource::<RealTimeRatio>()
         .add_systems(Startup, load_default)
+        .add_systems(Update, measure_real_time_ratio)
         .add_systems(
             Update,
             take_screenshot.run_if(resource_exists::<ScreenshotPlan>),
         );
+        #[cfg(target_arch = "wasm32")]
+        app.add_plugins(crate::web::PagePlugin);
         if let Ok(path) = std::env::var("BLASTRADIUS_SCREENSHOT") {
             let after_s = std::env::var("BLASTRADIUS_SCREENSHOT_AFTER")
                 .ok()
@@ -106,6 +115,20 @@ fn load_default(world: &mut World) {
         Document::open(bp, Source::Builtin("three-tier".into()))
     };
     let mut status = None;
+    #[cfg(target_arch = "wasm32")]
+    match crate::web::shared() {
+        Some(Ok(shared)) => {
+            let mut editor = world.resource_mut::<crate::editor::Editor>();
+            editor.seed = shared.seed;
+            editor.scenario = shared.scenario;
+            editor.rps = shared.rps;
+            crate::editor::replace_document(world, shared.document);
+            crate::editor::sync_now(world);
+            return;
+        }
+        Some(Err(e)) => status = Some(e),
+        None => {}
+    }
     let doc = match std::env::var("BLASTRADIUS_BLUEPRINT") {
         Ok(name) if builtin(&name).is_some() => {
             let bp = resolve(&name).expect("built-in blueprints are valid");
@@ -145,6 +168,25 @@ fn load_default(world: &mut World) {
         if let Err(e) = scheduled {
             error!("BLASTRADIUS_CHAOS: {e}");
         }
+    }
+}
+
+fn measure_real_time_ratio(
+    time: Res<Time<Real>>,
+    clock: Res<SimClock>,
+    mut ratio: ResMut<RealTimeRatio>,
+    mut from: Local<Option<(f64, Nanos)>>,
+) {
+    let now = time.elapsed_secs_f64();
+    match *from {
+        Some((t0, sim0)) if now - t0 >= 1.0 => {
+            let simulated = clock.now_ns.saturating_sub(sim0) as f64 / 1e9;
+            ratio.0 = simulated / (now - t0);
+            *from = Some((now, clock.now_ns));
+        }
+        Some((_, sim0)) if clock.now_ns < sim0 => *from = Some((now, clock.now_ns)),
+        Some(_) => {}
+        None => *from = Some((now, clock.now_ns)),
     }
 }
 

@@ -22,6 +22,8 @@ pub mod sim;
 pub mod ui;
 #[cfg(feature = "app")]
 pub mod view;
+#[cfg(all(feature = "app", target_arch = "wasm32"))]
+pub mod web;
 
 use bevy::prelude::*;
 

@@ -211,6 +211,10 @@ pub(super) fn run(args: &[String]) -> Result<(), String> {
         );
     }
     println!(
+        "metrics digest {:#018x} (same seed, same digest, native or WASM)",
+        crate::run::metrics_digest(&outcome.history)
+    );
+    println!(
         "wall time {:.2} s: {:.1}x real time, {:.2} M events/s",
         outcome.wall_s,
         report_data.duration_s / outcome.wall_s,

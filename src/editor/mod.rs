@@ -65,10 +65,18 @@ pub struct Editor {
     pub after_save: Option<Discarding>,
     /// The last thing to tell the user (what undo did, why a file did not open).
     pub status: Option<String>,
+    /// The run's seed (1 when not set).
+    pub seed: Option<u64>,
+    /// Total traffic the run uses instead of the blueprint's (set by the RPS control or a link).
+    pub rps: Option<f64>,
+    /// The scenario played on every (re)load of the run, if any.
+    pub scenario: Option<crate::scenario::Scenario>,
     /// Counts documents opened (the camera fits each new one).
     pub opened: u64,
     /// The document revision the simulation runs.
     synced: Option<u64>,
+    /// Reload the run at the next sync even if the model did not change (a new scenario).
+    reload: bool,
     /// Where (world) the left button went down on the canvas.
     press: Option<Vec2>,
     /// The offset from a dragged node's centre to the pointer.
@@ -114,6 +122,7 @@ pub fn replace_document(world: &mut World, doc: Document) {
     editor.selection = Selection::None;
     editor.opened += 1;
     editor.synced = None;
+    editor.reload = true;
     editor.dragging = None;
     editor.connecting = None;
 }
@@ -144,6 +153,15 @@ pub fn perform(world: &mut World, action: Discarding) {
             world.write_message(AppExit::Success);
         }
     }
+}
+
+/// Plays `scenario` (or none) from the start: the run reloads with its traffic and timeline.
+pub fn play_scenario(world: &mut World, scenario: Option<crate::scenario::Scenario>) {
+    let mut editor = world.resource_mut::<Editor>();
+    editor.scenario = scenario;
+    editor.synced = None;
+    editor.reload = true;
+    sync_simulation(world);
 }
 
 /// Undoes the last change and says what it was.
@@ -197,24 +215,37 @@ fn sync_simulation(world: &mut World) {
     if world.resource::<Editor>().synced == Some(revision) {
         return;
     }
-    let (part, problems) = doc.runnable();
+    let (mut part, problems) = doc.runnable();
     let label = doc.source.label().to_string();
+    let editor = world.resource::<Editor>();
+    let (seed, scenario, force) = (
+        editor.seed.unwrap_or(1),
+        editor.scenario.clone(),
+        editor.reload,
+    );
+    if let Some(rps) = editor.rps.or(scenario.as_ref().and_then(|s| s.rps)) {
+        part.set_total_rps(rps);
+    }
     let running = world.get_resource::<Showing>().map(|s| s.blueprint.clone());
     let same_model = running
         .as_ref()
         .is_some_and(|r| without_positions(r) == without_positions(&part));
-    if same_model {
+    if same_model && !force {
         move_nodes(world, &part);
         world.resource_mut::<Showing>().blueprint = part;
     } else {
-        let seed = world.get_resource::<Showing>().map_or(1, |s| s.seed);
-        if let Err(e) = show_blueprint(world, part, label, seed) {
+        let mut loaded = show_blueprint(world, part, label, seed);
+        for injection in scenario.iter().flat_map(|s| &s.timeline) {
+            loaded = loaded.and_then(|()| crate::chaos::schedule(world, injection).map(|_| ()));
+        }
+        if let Err(e) = loaded {
             world.resource_mut::<Editor>().status = Some(e);
         }
     }
     let mut editor = world.resource_mut::<Editor>();
     editor.problems = problems;
     editor.synced = Some(revision);
+    editor.reload = false;
 }
 
 fn without_positions(bp: &Blueprint) -> Blueprint {

@@ -22,6 +22,8 @@ use crate::view::{PointerOnCanvas, ViewCamera};
 pub struct UiState {
     /// The blueprint browser is open.
     pub browser_open: bool,
+    /// The scenario picked in the chaos panel.
+    pub scenario_pick: usize,
     /// The chaos kind picked in the chaos panel.
     pub chaos_kind: usize,
     /// Its target, as typed.
@@ -96,7 +98,14 @@ pub struct UiPlugin;
 impl Plugin for UiPlugin {
     fn build(&self, app: &mut App) {
         app.add_plugins(EguiPlugin::default())
-            .init_resource::<UiState>()
+            .insert_resource(UiState {
+                // A first chaos that visibly breaks things: calls to the first service reset.
+                chaos_kind: crate::chaos::Chaos::catalog()
+                    .iter()
+                    .position(|(name, ..)| *name == "connection-reset")
+                    .unwrap_or(0),
+                ..default()
+            })
             .add_systems(EguiPrimaryContextPass, draw_ui);
     }
 }

@@ -45,7 +45,11 @@ pub(super) fn show(ui: &mut egui::Ui, world: &mut World) {
         ui.monospace(format!(
             "t = {:.1} s",
             ns_to_s(world.resource::<SimClock>().now_ns)
-        ));
+        ))
+        .on_hover_text("simulated time");
+        let ratio = world.resource::<crate::app::RealTimeRatio>().0;
+        ui.monospace(format!("{ratio:.2}x real time"))
+            .on_hover_text("simulated seconds per second of wall time, over the last second");
         let history = world.resource::<MetricsHistory>();
         if let Some(w) = history.windows.last() {
             ui.separator();
@@ -100,6 +104,22 @@ fn file_buttons(ui: &mut egui::Ui, world: &mut World) {
             save(world, true);
         }
     });
+    #[cfg(target_arch = "wasm32")]
+    if ui
+        .button("Share link")
+        .on_hover_text("A link to this blueprint, scenario and seed (copied)")
+        .clicked()
+    {
+        let link = crate::web::share_link(world);
+        let message = match link {
+            Ok(link) => {
+                ui.ctx().copy_text(link.clone());
+                format!("share link (copied): {link}")
+            }
+            Err(e) => e,
+        };
+        world.resource_mut::<UiState>().message = Some(message);
+    }
     if ui
         .add_enabled(undo.is_some(), egui::Button::new("Undo"))
         .on_hover_text(undo.unwrap_or_default())
@@ -129,7 +149,9 @@ const SAVE_AS: &str = "Save as...";
 #[cfg(target_arch = "wasm32")]
 const SAVE_AS: &str = "Download as...";
 
+/// The traffic: changed live on the running source, and kept for later reloads (and links).
 fn traffic(ui: &mut egui::Ui, world: &mut World) {
+    let mut changed = None;
     let mut models = world.query::<&mut Model>();
     for mut model in models.iter_mut(world) {
         if let Some(client) = model.0.as_any_mut().downcast_mut::<Client>() {
@@ -144,8 +166,18 @@ fn traffic(ui: &mut egui::Ui, world: &mut World) {
                 .changed()
             {
                 client.params.rps = rps;
+                changed = Some(rps);
             }
             break;
         }
+    }
+    if changed.is_some() {
+        let total: f64 = world
+            .query::<&Model>()
+            .iter(world)
+            .filter_map(|m| m.0.as_any().downcast_ref::<Client>())
+            .map(|c| c.params.rps)
+            .sum();
+        world.resource_mut::<crate::editor::Editor>().rps = Some(total);
     }
 }

@@ -10,12 +10,7 @@ fn windows_json(seed: u64) -> String {
     serde_json::to_string(&sim.history().windows).expect("serializes")
 }
 
-/// FNV-1a, 64 bits: a portable digest of the output.
-fn digest(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
+use blastradius::run::{digest, scenario_digest};
 
 #[test]
 fn same_seed_same_output_other_seed_differs() {
@@ -36,3 +31,18 @@ fn golden_digest_of_a_short_run() {
 }
 
 const GOLDEN: u64 = 0x985b_7506_bd10_1d3a;
+
+#[test]
+fn the_exported_scenario_digest_is_the_command_lines() {
+    // `blastradius run three-tier --scenario cache-stampede --seed 7 --duration 12s` prints the
+    // same digest; the browser build exports this function and its end-to-end test compares.
+    let a = scenario_digest("three-tier", "cache-stampede", 7, Some(12.0)).unwrap();
+    let b = scenario_digest("three-tier", "cache-stampede", 7, Some(12.0)).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(
+        a,
+        scenario_digest("three-tier", "cache-stampede", 8, Some(12.0)).unwrap()
+    );
+    let err = scenario_digest("three-tier", "no-such-scenario", 7, None).unwrap_err();
+    assert!(err.contains("no-such-scenario"), "{err}");
+}

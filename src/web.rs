@@ -1,0 +1,173 @@
+//! The browser build's side of the page: what the page's script can call (a headless run's
+//! metrics digest, for the native-vs-WASM check), and the share link: the blueprint (a
+//! built-in's name, or the whole blueprint), the scenario and the seed in the page's address,
+//! so whoever opens it sees the same run.
+
+use bevy::prelude::*;
+use wasm_bindgen::prelude::*;
+
+use crate::app::RealTimeRatio;
+use crate::blueprint::{Blueprint, Document, Source, builtin};
+use crate::editor::Editor;
+use crate::sim::{MetricsHistory, SimClock};
+
+/// Tells the page how the app is doing: the loading text goes at the first frame, and the
+/// page's root element carries the numbers a script (the end-to-end test) reads.
+pub struct PagePlugin;
+
+impl Plugin for PagePlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(Last, report_to_page);
+    }
+}
+
+/// Writes `data-*` attributes on the page's root: `first-frame-ms` (once), then each frame
+/// the simulated time, the last window's error rate and throughput, and the real-time ratio.
+fn report_to_page(
+    mut frames: Local<u64>,
+    clock: Res<SimClock>,
+    history: Res<MetricsHistory>,
+    ratio: Res<RealTimeRatio>,
+) {
+    *frames += 1;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(root) = window.document().and_then(|d| d.document_element()) else {
+        return;
+    };
+    let set = |k: &str, v: String| {
+        let _ = root.set_attribute(k, &v);
+    };
+    if *frames == 2 {
+        if let Some(loading) = window
+            .document()
+            .and_then(|d| d.get_element_by_id("loading"))
+        {
+            loading.remove();
+        }
+        let ms = window.performance().map_or(0.0, |p| p.now());
+        set("data-first-frame-ms", format!("{ms:.0}"));
+    }
+    set("data-frames", frames.to_string());
+    set("data-sim-s", format!("{:.3}", clock.now_ns as f64 / 1e9));
+    set("data-real-time-ratio", format!("{:.3}", ratio.0));
+    if let Some(w) = history.windows.last() {
+        set("data-error-rate", format!("{:.5}", w.error_rate));
+        set("data-throughput", format!("{:.1}", w.throughput));
+    }
+}
+
+/// The metrics digest of a headless run (see [`crate::run::scenario_digest`]), as hex; a
+/// duration of 0 means the scenario's own. Called by the end-to-end test.
+#[wasm_bindgen]
+pub fn headless_digest(
+    blueprint: &str,
+    scenario: &str,
+    seed: u64,
+    duration_s: f64,
+) -> Result<String, JsValue> {
+    let duration = (duration_s > 0.0).then_some(duration_s);
+    crate::run::scenario_digest(blueprint, scenario, seed, duration)
+        .map(|d| format!("{d:#018x}"))
+        .map_err(|e| JsValue::from_str(&e))
+}
+
+/// What a share link asks for.
+pub struct Shared {
+    /// The blueprint to open.
+    pub document: Document,
+    /// The scenario to play.
+    pub scenario: Option<crate::scenario::Scenario>,
+    /// The seed.
+    pub seed: Option<u64>,
+    /// Total traffic instead of the blueprint's.
+    pub rps: Option<f64>,
+}
+
+/// The share link in the page's address, if there is one; an error says what is wrong with it.
+pub fn shared() -> Option<Result<Shared, String>> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    let blueprint = params.get("blueprint");
+    let scenario = params.get("scenario");
+    let seed = params.get("seed");
+    let rps = params.get("rps");
+    if blueprint.is_none() && scenario.is_none() && seed.is_none() && rps.is_none() {
+        return None;
+    }
+    Some(parse(blueprint, scenario, seed, rps))
+}
+
+fn parse(
+    blueprint: Option<String>,
+    scenario: Option<String>,
+    seed: Option<String>,
+    rps: Option<String>,
+) -> Result<Shared, String> {
+    let scenario = scenario
+        .filter(|s| !s.is_empty())
+        .map(|s| crate::scenario::Scenario::resolve(&s).map_err(|e| format!("link: {e}")))
+        .transpose()?;
+    let name = blueprint
+        .or_else(|| scenario.as_ref().map(|s| s.blueprint.clone()))
+        .unwrap_or_else(|| "three-tier".into());
+    let document = match builtin(&name) {
+        Some(src) => Document::open(
+            Blueprint::parse(&name, src).map_err(|e| e.to_string())?,
+            Source::Builtin(name),
+        ),
+        None => Document::open(
+            Blueprint::parse_unchecked("link", &name).map_err(|e| format!("link: {e}"))?,
+            Source::Untitled,
+        ),
+    };
+    let seed = seed
+        .map(|s| {
+            s.parse()
+                .map_err(|_| format!("link: seed \"{s}\" is not a whole number"))
+        })
+        .transpose()?;
+    let rps = rps
+        .map(|r| match r.parse::<f64>() {
+            Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+            _ => Err(format!("link: rps \"{r}\" is not a positive number")),
+        })
+        .transpose()?;
+    Ok(Shared {
+        document,
+        scenario,
+        seed,
+        rps,
+    })
+}
+
+/// A link to what is running now; also written to the address bar.
+pub fn share_link(world: &World) -> Result<String, String> {
+    let doc = world.resource::<Document>();
+    let editor = world.resource::<Editor>();
+    let params = web_sys::UrlSearchParams::new().map_err(|e| format!("{e:?}"))?;
+    match &doc.source {
+        Source::Builtin(name) if !doc.is_dirty() => params.append("blueprint", name),
+        _ => params.append("blueprint", &doc.blueprint().to_ron()),
+    }
+    if let Some(s) = &editor.scenario {
+        params.append("scenario", &s.name);
+    }
+    if let Some(rps) = editor.rps {
+        params.append("rps", &rps.to_string());
+    }
+    params.append("seed", &editor.seed.unwrap_or(1).to_string());
+    let window = web_sys::window().ok_or("no window")?;
+    let location = window.location();
+    let base = format!(
+        "{}{}",
+        location.origin().map_err(|e| format!("{e:?}"))?,
+        location.pathname().map_err(|e| format!("{e:?}"))?
+    );
+    let link = format!("{base}?{}", String::from(params.to_string()));
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&link));
+    }
+    Ok(link)
+}

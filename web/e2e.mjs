@@ -1,0 +1,158 @@
+// End-to-end test of the browser build in a real headless browser (Debian's chromium, driven
+// by playwright-core): the page loads, the first frame arrives, the canvas is not blank, the
+// simulated clock advances, a chaos injection clicked in the UI makes the error rate rise, a
+// headless run inside the page gives the native digest, and the 100,000 RPS real-time ratio is
+// measured. Screenshots are saved next to the build.
+//
+//   node web/e2e.mjs DIST_DIR EXPECTED_DIGEST
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { writeFileSync } from "node:fs";
+import { inflateSync } from "node:zlib";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+const { chromium } = require(path.resolve("web/.tools/node_modules/playwright-core"));
+
+const [dist, expectedDigest] = process.argv.slice(2);
+if (!dist || !expectedDigest) {
+  console.error("usage: node web/e2e.mjs DIST_DIR EXPECTED_DIGEST");
+  process.exit(2);
+}
+const port = 8000 + Math.floor(Math.random() * 1000);
+const server = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", dist], {
+  stdio: "ignore",
+});
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const failures = [];
+const check = (ok, what) => {
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
+  if (!ok) failures.push(what);
+};
+
+/** Decodes an 8-bit RGB(A) PNG (what Chromium's screenshots are) into {width, height, pixels}. */
+function decodePng(buf) {
+  let pos = 8, width = 0, height = 0, channels = 0;
+  const idat = [];
+  while (pos < buf.length) {
+    const len = buf.readUInt32BE(pos);
+    const type = buf.toString("ascii", pos + 4, pos + 8);
+    const data = buf.subarray(pos + 8, pos + 8 + len);
+    if (type === "IHDR") {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      channels = { 2: 3, 6: 4 }[data[9]];
+      if (data[8] !== 8 || !channels) throw new Error("unexpected PNG format");
+    } else if (type === "IDAT") idat.push(data);
+    pos += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
+  const pixels = Buffer.alloc(height * stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    for (let x = 0; x < stride; x++) {
+      const v = raw[y * (stride + 1) + 1 + x];
+      const a = x >= channels ? pixels[y * stride + x - channels] : 0;
+      const b = y > 0 ? pixels[(y - 1) * stride + x] : 0;
+      const c = x >= channels && y > 0 ? pixels[(y - 1) * stride + x - channels] : 0;
+      const p = a + b - c;
+      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      pixels[y * stride + x] = (v + [0, a, b, (a + b) >> 1, paeth][filter]) & 255;
+    }
+  }
+  return { width, height, channels, pixels };
+}
+
+/** Distinct colours (5 bits a channel) in a screenshot: a blank canvas has one or two. */
+function distinctColours(png) {
+  const { pixels, channels } = decodePng(png);
+  const seen = new Set();
+  for (let i = 0; i < pixels.length; i += channels * 7) {
+    seen.add(((pixels[i] >> 3) << 10) | ((pixels[i + 1] >> 3) << 5) | (pixels[i + 2] >> 3));
+  }
+  return seen.size;
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: [
+    "--headless", "--no-sandbox", "--enable-unsafe-swiftshader", "--use-angle=swiftshader",
+    "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync",
+  ],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  page.on("pageerror", (e) => {
+    if (!String(e).includes("Using exceptions for control flow")) console.log("page error:", String(e));
+  });
+  const data = (name) => page.evaluate((n) => document.documentElement.getAttribute(n), name);
+  const base = `http://127.0.0.1:${port}/`;
+  for (let i = 0; i < 50; i++) {
+    try { await fetch(base); break; } catch { await sleep(100); }
+  }
+  const wasmType = await fetch(base).then(async (r) => {
+    const html = await r.text();
+    const js = html.match(/blastradius-[0-9a-f]+\.js/)[0];
+    const glue = await (await fetch(base + js)).text();
+    const wasm = glue.match(/blastradius_bg-[0-9a-f]+\.wasm/)[0];
+    return (await fetch(base + wasm)).headers.get("content-type");
+  });
+  check(wasmType === "application/wasm", `the server sends the module as application/wasm (${wasmType})`);
+
+  await page.goto(base);
+  check(
+    (await page.textContent("#loading").catch(() => "")).includes("Initialising simulation engine"),
+    "the page says it is initialising while the WASM loads",
+  );
+  await page.waitForFunction(() => document.documentElement.hasAttribute("data-first-frame-ms"), null, { timeout: 120000 });
+  const firstFrameMs = Number(await data("data-first-frame-ms"));
+  console.log(`first frame after ${firstFrameMs} ms (from navigation start)`);
+  check(firstFrameMs > 0, "the first frame arrived");
+  await sleep(4000);
+  const shot = await page.screenshot({ path: path.join(dist, "e2e-running.png") });
+  const colours = distinctColours(shot);
+  check(colours >= 16, `the canvas is not blank (${colours} distinct colours)`);
+
+  const t0 = Number(await data("data-sim-s"));
+  await sleep(2000);
+  const t1 = Number(await data("data-sim-s"));
+  check(t1 > t0, `the simulated clock advances (${t0} s -> ${t1} s)`);
+  const errorsBefore = Number(await data("data-error-rate"));
+
+  // The chaos panel's Inject button (connection-reset on the first service), at its place in
+  // the 1280x720 layout.
+  const inject = { x: Number(process.env.INJECT_X || 1030), y: Number(process.env.INJECT_Y || 262) };
+  await page.mouse.click(inject.x, inject.y);
+  let errorsAfter = errorsBefore;
+  for (let i = 0; i < 30 && errorsAfter <= errorsBefore + 0.01; i++) {
+    await sleep(500);
+    errorsAfter = Number(await data("data-error-rate"));
+  }
+  await page.screenshot({ path: path.join(dist, "e2e-chaos.png") });
+  check(errorsAfter > errorsBefore + 0.01, `the injection clicked in the UI raises the error rate (${errorsBefore} -> ${errorsAfter})`);
+
+  const digest = await page.evaluate(() => window.blastradius.headless_digest("three-tier", "cache-stampede", 7n, 40));
+  check(digest === expectedDigest, `the same seed gives the same numbers in WASM (${digest}) as natively (${expectedDigest})`);
+
+  await page.goto(base + "?blueprint=three-tier&rps=100000&seed=1");
+  await page.waitForFunction(() => document.documentElement.hasAttribute("data-first-frame-ms"), null, { timeout: 120000 });
+  await sleep(8000);
+  const ratio = Number(await data("data-real-time-ratio"));
+  const throughput = Number(await data("data-throughput"));
+  console.log(`three-tier at 100,000 RPS in the page: ${ratio}x real time, ${throughput}/s answered`);
+  await page.screenshot({ path: path.join(dist, "e2e-100k.png") });
+  check(ratio > 0, "the page reports its real-time ratio at 100,000 RPS");
+  writeFileSync(
+    path.join(dist, "e2e.json"),
+    JSON.stringify({ firstFrameMs, colours, digest, ratio100k: ratio, throughput100k: throughput }, null, 2) + "\n",
+  );
+} finally {
+  await browser.close();
+  server.kill();
+}
+if (failures.length) {
+  console.error(`${failures.length} check(s) failed`);
+  process.exit(1);
+}
+console.log("all browser checks passed");
