@@ -18,7 +18,8 @@ fi
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $bindgen_version"; then
     echo "installing wasm-bindgen-cli $bindgen_version" >&2
-    cargo install wasm-bindgen-cli --version "$bindgen_version" --locked
+    # Not --locked: the lock file pins a webpki-roots the registry mirror here does not have.
+    cargo install wasm-bindgen-cli --version "$bindgen_version"
 fi
 wasm_opt=web/.tools/node_modules/.bin/wasm-opt
 if ! "$wasm_opt" --version 2>/dev/null | grep -q "version ${binaryen_version%%.*}"; then

@@ -83,8 +83,11 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  page.on("console", (m) => {
+    if (m.type() === "error") console.log("console error:", m.text().slice(0, 600));
+  });
   page.on("pageerror", (e) => {
-    if (!String(e).includes("Using exceptions for control flow")) console.log("page error:", String(e));
+    if (!String(e).includes("Using exceptions for control flow")) console.log("page error:", String(e), (e.stack || "").slice(0, 1500));
   });
   const data = (name) => page.evaluate((n) => document.documentElement.getAttribute(n), name);
   const base = `http://127.0.0.1:${port}/`;
@@ -100,12 +103,11 @@ try {
   });
   check(wasmType === "application/wasm", `the server sends the module as application/wasm (${wasmType})`);
 
+  const html = await (await fetch(base)).text();
+  check(html.includes("Initialising simulation engine..."), "the page says it is initialising while the WASM loads");
   await page.goto(base);
-  check(
-    (await page.textContent("#loading").catch(() => "")).includes("Initialising simulation engine"),
-    "the page says it is initialising while the WASM loads",
-  );
   await page.waitForFunction(() => document.documentElement.hasAttribute("data-first-frame-ms"), null, { timeout: 120000 });
+  check((await page.$("#loading")) === null, "the loading text is gone once the first frame is drawn");
   const firstFrameMs = Number(await data("data-first-frame-ms"));
   console.log(`first frame after ${firstFrameMs} ms (from navigation start)`);
   check(firstFrameMs > 0, "the first frame arrived");
@@ -122,7 +124,7 @@ try {
 
   // The chaos panel's Inject button (connection-reset on the first service), at its place in
   // the 1280x720 layout.
-  const inject = { x: Number(process.env.INJECT_X || 1030), y: Number(process.env.INJECT_Y || 262) };
+  const inject = { x: Number(process.env.INJECT_X || 1028), y: Number(process.env.INJECT_Y || 326) };
   await page.mouse.click(inject.x, inject.y);
   let errorsAfter = errorsBefore;
   for (let i = 0; i < 30 && errorsAfter <= errorsBefore + 0.01; i++) {

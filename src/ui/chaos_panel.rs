@@ -5,6 +5,7 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 
 use super::UiState;
+use crate::blueprint::{Document, Source, part_from_ron, part_to_ron};
 use crate::chaos::{Chaos, ChaosLog, Injection, Target, schedule, stop};
 use crate::editor::{Editor, play_scenario};
 use crate::scenario::{BUILTIN_SCENARIOS, Scenario};
@@ -37,17 +38,40 @@ pub(super) fn show(ui: &mut egui::Ui, world: &mut World) {
         ui.label("duration");
         ui.add(egui::Slider::new(&mut state.chaos_duration_s, 0.0..=300.0).suffix(" s"));
     });
+    if state
+        .chaos_params
+        .as_ref()
+        .is_none_or(|(k, _)| *k != state.chaos_kind)
+    {
+        state.chaos_params = Some((state.chaos_kind, part_to_ron(kind)));
+    }
     let now_s = ns_to_s(world.resource::<SimClock>().now_ns);
-    if ui.button(format!("Inject {name}")).clicked() {
+    let inject = ui.button(format!("Inject {name}")).clicked();
+    if let Some((_, text)) = &mut state.chaos_params {
+        ui.collapsing("its parameters (RON)", |ui| {
+            ui.add(
+                egui::TextEdit::multiline(text)
+                    .code_editor()
+                    .desired_rows(3)
+                    .desired_width(f32::INFINITY),
+            );
+        });
+    }
+    if inject {
+        let chaos = state
+            .chaos_params
+            .as_ref()
+            .map_or(Ok(kind.clone()), |(_, text)| part_from_ron::<Chaos>(text))
+            .map_err(|e| format!("chaos parameters: {e}"));
         let target = if state.chaos_target.trim().is_empty() {
             Ok(None)
         } else {
             Target::parse(&state.chaos_target).map(Some)
         };
-        let result = target.and_then(|target| {
+        let result = chaos.and_then(|chaos| {
             let injection = Injection {
-                chaos: kind.clone(),
-                target,
+                chaos,
+                target: target?,
                 at_s: now_s,
                 duration_s: (state.chaos_duration_s > 0.0).then_some(state.chaos_duration_s),
             };
@@ -84,10 +108,22 @@ pub(super) fn show(ui: &mut egui::Ui, world: &mut World) {
 /// The built-in scenarios: pick one, read what it does, play it from the start.
 fn scenarios(ui: &mut egui::Ui, world: &mut World) {
     let names: Vec<&str> = BUILTIN_SCENARIOS.iter().map(|(n, _)| *n).collect();
+    // Until the user picks one: the first scenario written for the blueprint shown.
+    let shown = match &world.resource::<Document>().source {
+        Source::Builtin(name) => name.clone(),
+        _ => String::new(),
+    };
     let mut pick = world
         .resource::<UiState>()
         .scenario_pick
-        .min(names.len() - 1);
+        .unwrap_or_else(|| {
+            BUILTIN_SCENARIOS
+                .iter()
+                .position(|(_, src)| src.contains(&format!("blueprint: \"{shown}\"")))
+                .unwrap_or(0)
+        });
+    pick = pick.min(names.len() - 1);
+    let before = pick;
     let playing = world
         .resource::<Editor>()
         .scenario
@@ -100,7 +136,9 @@ fn scenarios(ui: &mut egui::Ui, world: &mut World) {
                 ui.selectable_value(&mut pick, i, *n);
             }
         });
-    world.resource_mut::<UiState>().scenario_pick = pick;
+    if pick != before {
+        world.resource_mut::<UiState>().scenario_pick = Some(pick);
+    }
     let scenario = Scenario::resolve(names[pick]);
     match &scenario {
         Ok(s) => {

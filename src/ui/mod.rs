@@ -22,8 +22,10 @@ use crate::view::{PointerOnCanvas, ViewCamera};
 pub struct UiState {
     /// The blueprint browser is open.
     pub browser_open: bool,
-    /// The scenario picked in the chaos panel.
-    pub scenario_pick: usize,
+    /// The scenario picked in the chaos panel (none picked yet: one for the blueprint shown).
+    pub scenario_pick: Option<usize>,
+    /// The picked chaos kind's parameters as RON, and which kind they are for.
+    pub chaos_params: Option<(usize, String)>,
     /// The chaos kind picked in the chaos panel.
     pub chaos_kind: usize,
     /// Its target, as typed.

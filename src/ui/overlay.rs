@@ -8,6 +8,7 @@ use bevy_egui::egui;
 use super::{CanvasView, UiState};
 use crate::blueprint::{Document, Place, Spawned};
 use crate::editor::{Editor, Selection, node_position};
+use crate::view::{LabelData, label_text};
 
 const RED: egui::Color32 = egui::Color32::from_rgb(255, 95, 95);
 const SELECT: egui::Color32 = egui::Color32::from_rgb(255, 220, 90);
@@ -28,9 +29,32 @@ pub(super) fn show(ctx: &egui::Context, world: &mut World) {
     };
     let scale = view.pixels_per_unit();
     let running = world.get_resource::<Spawned>().cloned().unwrap_or_default();
+    let radius = 34.0 * scale;
+    // Labels under the running nodes, sized with the zoom (readable on a projector).
+    let last = world
+        .resource::<crate::sim::MetricsHistory>()
+        .windows
+        .last()
+        .cloned();
+    let mut labels = world.query::<LabelData>();
+    // Whole sizes only: each size is rasterised into the font atlas once.
+    let font = egui::FontId::monospace((13.0 * scale).round().clamp(9.0, 26.0));
+    for (node, station, down, slow, failing) in labels.iter(world) {
+        let Some(p) = view.to_screen(node.position) else {
+            continue;
+        };
+        let window = last.as_ref().and_then(|w| w.nodes.get(&node.id));
+        painter.text(
+            p + egui::vec2(0.0, radius + 4.0),
+            egui::Align2::CENTER_TOP,
+            label_text(node, station, window, down, slow || failing),
+            font.clone(),
+            egui::Color32::from_rgb(235, 240, 247),
+        );
+    }
     let editor = world.resource::<Editor>();
     let screen = |id: &str| node_position(&doc, editor, id).and_then(|p| view.to_screen(p));
-    let radius = 34.0 * scale;
+
     // Ghosts: what the document has but the simulation does not run.
     for edge in &doc.blueprint().edges {
         let runs = running.nodes.contains_key(&edge.from) && running.nodes.contains_key(&edge.to);

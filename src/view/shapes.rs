@@ -24,23 +24,17 @@ struct EdgeShape {
     edge: Entity,
 }
 
-/// A node's label.
-#[derive(Component)]
-struct NodeLabel {
-    node: Entity,
-}
-
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         Update,
-        (spawn_drawings, (colour_nodes, style_edges, update_labels)).chain(),
+        (spawn_drawings, (colour_nodes, style_edges)).chain(),
     );
 }
 
 const NODE_RADIUS: f32 = 34.0;
 
 /// Every drawing entity (replaced when a blueprint loads).
-type Drawings = Or<(With<NodeShape>, With<EdgeShape>, With<NodeLabel>)>;
+type Drawings = Or<(With<NodeShape>, With<EdgeShape>)>;
 
 /// Edges with network chaos on them.
 type EdgeChaos = Or<(
@@ -50,7 +44,7 @@ type EdgeChaos = Or<(
 )>;
 
 /// What a label shows: the node, its size, and the chaos on it.
-type LabelData = (
+pub type LabelData = (
     &'static Node,
     &'static Station,
     Has<Active<Down>>,
@@ -151,7 +145,7 @@ fn edge_path(from: Vec2, to: Vec2) -> ShapePath {
 
 fn spawn_drawings(
     mut commands: Commands,
-    nodes: Query<(Entity, &Node, &Station), Added<Node>>,
+    nodes: Query<(Entity, &Node), Added<Node>>,
     all_nodes: Query<&Node>,
     edges: Query<(Entity, &Edge), Added<Edge>>,
     topology: Res<Topology>,
@@ -182,7 +176,7 @@ fn spawn_drawings(
             },
         ));
     }
-    for (entity, node, station) in &nodes {
+    for (entity, node) in &nodes {
         commands.spawn((
             kind_geometry(node.kind)
                 .fill(Color::srgb(0.25, 0.55, 0.35))
@@ -190,23 +184,6 @@ fn spawn_drawings(
                 .build(),
             Transform::from_translation(node.position.extend(1.0)),
             NodeShape { node: entity },
-        ));
-        let size = if station.servers == UNBOUNDED {
-            String::new()
-        } else {
-            format!("\n{} slots", station.servers)
-        };
-        commands.spawn((
-            Text2d::new(format!("{}{size}", node.id)),
-            TextFont {
-                font_size: FontSize::Px(15.0),
-                ..default()
-            },
-            TextColor(Color::srgb(0.92, 0.94, 0.97)),
-            Transform::from_translation(
-                (node.position + Vec2::new(0.0, -NODE_RADIUS - 22.0)).extend(2.0),
-            ),
-            NodeLabel { node: entity },
         ));
     }
 }
@@ -280,43 +257,34 @@ fn style_edges(
     }
 }
 
-fn update_labels(
-    history: Res<MetricsHistory>,
-    nodes: Query<LabelData>,
-    mut labels: Query<(&NodeLabel, &mut Text2d, &mut Transform)>,
-) {
-    let last = history.windows.last();
-    for (label, mut text, mut transform) in &mut labels {
-        let Ok((node, station, down, slow, failing)) = nodes.get(label.node) else {
-            continue;
-        };
-        let at = node.position + Vec2::new(0.0, -NODE_RADIUS - 22.0);
-        if transform.translation.truncate() != at {
-            transform.translation = at.extend(2.0);
-        }
-        let w = last.and_then(|w| w.nodes.get(&node.id));
-        let mut s = node.id.clone();
-        if station.servers != UNBOUNDED {
-            s.push_str(&format!(" ({})", station.servers));
-        }
-        if let Some(w) = w {
-            if let Some(h) = w.hit_rate {
-                s.push_str(&format!("\nhit {:.0}%", h * 100.0));
-            } else if station.servers != UNBOUNDED {
-                s.push_str(&format!("\n{:.0}% busy", w.utilization * 100.0));
-            } else {
-                s.push_str(&format!("\n{:.0}/s", w.throughput));
-            }
-        }
-        if down {
-            s.push_str("\n[DOWN]");
-        } else if slow || failing {
-            s.push_str("\n[CHAOS]");
-        }
-        if text.0 != s {
-            text.0 = s;
+/// A node's label: its id and size, how busy it is (or its hit rate, or its rate), and the
+/// chaos on it. The UI paints it under the node, at a size that follows the zoom.
+pub fn label_text(
+    node: &Node,
+    station: &Station,
+    window: Option<&NodeWindow>,
+    down: bool,
+    chaos: bool,
+) -> String {
+    let mut s = node.id.clone();
+    if station.servers != UNBOUNDED {
+        s.push_str(&format!(" ({})", station.servers));
+    }
+    if let Some(w) = window {
+        if let Some(h) = w.hit_rate {
+            s.push_str(&format!("\nhit {:.0}%", h * 100.0));
+        } else if station.servers != UNBOUNDED {
+            s.push_str(&format!("\n{:.0}% busy", w.utilization * 100.0));
+        } else {
+            s.push_str(&format!("\n{:.0}/s", w.throughput));
         }
     }
+    if down {
+        s.push_str("\n[DOWN]");
+    } else if chaos {
+        s.push_str("\n[CHAOS]");
+    }
+    s
 }
 
 #[cfg(test)]
