@@ -8,7 +8,7 @@ use bevy_egui::egui;
 use super::{CanvasView, UiState};
 use crate::blueprint::{Document, Place, Spawned};
 use crate::editor::{Editor, Selection, node_position};
-use crate::view::{LabelData, label_text};
+use crate::view::{LabelData, NodeChaos, label_text};
 
 const RED: egui::Color32 = egui::Color32::from_rgb(255, 95, 95);
 const SELECT: egui::Color32 = egui::Color32::from_rgb(255, 220, 90);
@@ -36,10 +36,14 @@ pub(super) fn show(ctx: &egui::Context, world: &mut World) {
         .windows
         .last()
         .cloned();
+    let chaos: Vec<Entity> = world
+        .query_filtered::<Entity, NodeChaos>()
+        .iter(world)
+        .collect();
     let mut labels = world.query::<LabelData>();
     // Whole sizes only: each size is rasterised into the font atlas once.
     let font = egui::FontId::monospace((13.0 * scale).round().clamp(9.0, 26.0));
-    for (node, station, down, slow, failing) in labels.iter(world) {
+    for (entity, node, station, down) in labels.iter(world) {
         let Some(p) = view.to_screen(node.position) else {
             continue;
         };
@@ -47,7 +51,7 @@ pub(super) fn show(ctx: &egui::Context, world: &mut World) {
         painter.text(
             p + egui::vec2(0.0, radius + 4.0),
             egui::Align2::CENTER_TOP,
-            label_text(node, station, window, down, slow || failing),
+            label_text(node, station, window, down, chaos.contains(&entity)),
             font.clone(),
             egui::Color32::from_rgb(235, 240, 247),
         );

@@ -7,7 +7,7 @@ mod shapes;
 
 pub use camera::{PointerOnCanvas, ViewCamera};
 pub use particles::ParticleStats;
-pub use shapes::{LabelData, NodeShape, label_text, node_colour};
+pub use shapes::{LabelData, NodeChaos, NodeShape, label_text, node_colour};
 
 use bevy::prelude::*;
 

@@ -5,6 +5,8 @@
 use bevy::prelude::*;
 use bevy_prototype_lyon::prelude::*;
 
+use crate::sim;
+
 use crate::sim::{
     Active, Down, Edge, MetricsHistory, Node, NodeWindow, Station, Topology, UNBOUNDED,
 };
@@ -36,21 +38,30 @@ const NODE_RADIUS: f32 = 34.0;
 /// Every drawing entity (replaced when a blueprint loads).
 type Drawings = Or<(With<NodeShape>, With<EdgeShape>)>;
 
-/// Edges with network chaos on them.
+/// Edges with chaos on them (drawn magenta).
 type EdgeChaos = Or<(
-    With<Active<crate::sim::Partitioned>>,
-    With<Active<crate::sim::LatencyAdded>>,
-    With<Active<crate::sim::PacketLoss>>,
+    With<Active<sim::Partitioned>>,
+    With<Active<sim::LatencyAdded>>,
+    With<Active<sim::PacketLoss>>,
+    With<Active<sim::ConnectionsReset>>,
+    With<Active<sim::DnsFailing>>,
+    With<Active<sim::BandwidthCapped>>,
+    With<Active<sim::PoolShrunk>>,
+    With<Active<sim::RetriesOverridden>>,
 )>;
 
-/// What a label shows: the node, its size, and the chaos on it.
-pub type LabelData = (
-    &'static Node,
-    &'static Station,
-    Has<Active<Down>>,
-    Has<Active<crate::sim::Slowdown>>,
-    Has<Active<crate::sim::ErrorsInjected>>,
-);
+/// Nodes with chaos on them other than being down (labelled `[CHAOS]`).
+pub type NodeChaos = Or<(
+    With<Active<sim::Slowdown>>,
+    With<Active<sim::CapacityLost>>,
+    With<Active<sim::ErrorsInjected>>,
+    With<Active<sim::HitRateOverride>>,
+    With<Active<sim::TrafficScaled>>,
+    With<Active<sim::ReplicationDelayed>>,
+)>;
+
+/// What a label shows: the node, its size, and whether it is down.
+pub type LabelData = (Entity, &'static Node, &'static Station, Has<Active<Down>>);
 
 /// The lyon builder type shapes are made with.
 type Builder = bevy_prototype_lyon::prelude::tess::path::path::Builder;
