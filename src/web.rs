@@ -7,7 +7,7 @@ use bevy::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use crate::app::RealTimeRatio;
-use crate::blueprint::{Blueprint, Document, Source, builtin};
+use crate::blueprint::Document;
 use crate::editor::Editor;
 use crate::sim::{MetricsHistory, SimClock};
 
@@ -73,20 +73,8 @@ pub fn headless_digest(
         .map_err(|e| JsValue::from_str(&e))
 }
 
-/// What a share link asks for.
-pub struct Shared {
-    /// The blueprint to open.
-    pub document: Document,
-    /// The scenario to play.
-    pub scenario: Option<crate::scenario::Scenario>,
-    /// The seed.
-    pub seed: Option<u64>,
-    /// Total traffic instead of the blueprint's.
-    pub rps: Option<f64>,
-}
-
 /// The share link in the page's address, if there is one; an error says what is wrong with it.
-pub fn shared() -> Option<Result<Shared, String>> {
+pub fn shared() -> Option<Result<crate::editor::share::Shared, String>> {
     let search = web_sys::window()?.location().search().ok()?;
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
     let blueprint = params.get("blueprint");
@@ -96,50 +84,7 @@ pub fn shared() -> Option<Result<Shared, String>> {
     if blueprint.is_none() && scenario.is_none() && seed.is_none() && rps.is_none() {
         return None;
     }
-    Some(parse(blueprint, scenario, seed, rps))
-}
-
-fn parse(
-    blueprint: Option<String>,
-    scenario: Option<String>,
-    seed: Option<String>,
-    rps: Option<String>,
-) -> Result<Shared, String> {
-    let scenario = scenario
-        .filter(|s| !s.is_empty())
-        .map(|s| crate::scenario::Scenario::resolve(&s).map_err(|e| format!("link: {e}")))
-        .transpose()?;
-    let name = blueprint
-        .or_else(|| scenario.as_ref().map(|s| s.blueprint.clone()))
-        .unwrap_or_else(|| "three-tier".into());
-    let document = match builtin(&name) {
-        Some(src) => Document::open(
-            Blueprint::parse(&name, src).map_err(|e| e.to_string())?,
-            Source::Builtin(name),
-        ),
-        None => Document::open(
-            Blueprint::parse_unchecked("link", &name).map_err(|e| format!("link: {e}"))?,
-            Source::Untitled,
-        ),
-    };
-    let seed = seed
-        .map(|s| {
-            s.parse()
-                .map_err(|_| format!("link: seed \"{s}\" is not a whole number"))
-        })
-        .transpose()?;
-    let rps = rps
-        .map(|r| match r.parse::<f64>() {
-            Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
-            _ => Err(format!("link: rps \"{r}\" is not a positive number")),
-        })
-        .transpose()?;
-    Ok(Shared {
-        document,
-        scenario,
-        seed,
-        rps,
-    })
+    Some(crate::editor::share::parse(blueprint, scenario, seed, rps))
 }
 
 /// A link to what is running now; also written to the address bar.
@@ -147,17 +92,9 @@ pub fn share_link(world: &World) -> Result<String, String> {
     let doc = world.resource::<Document>();
     let editor = world.resource::<Editor>();
     let params = web_sys::UrlSearchParams::new().map_err(|e| format!("{e:?}"))?;
-    match &doc.source {
-        Source::Builtin(name) if !doc.is_dirty() => params.append("blueprint", name),
-        _ => params.append("blueprint", &doc.blueprint().to_ron()),
+    for (key, value) in crate::editor::share::query(doc, editor) {
+        params.append(key, &value);
     }
-    if let Some(s) = &editor.scenario {
-        params.append("scenario", &s.name);
-    }
-    if let Some(rps) = editor.rps {
-        params.append("rps", &rps.to_string());
-    }
-    params.append("seed", &editor.seed.unwrap_or(1).to_string());
     let window = web_sys::window().ok_or("no window")?;
     let location = window.location();
     let base = format!(

@@ -8,6 +8,7 @@ pub mod canvas;
 #[cfg(not(target_arch = "wasm32"))]
 mod desktop;
 mod files;
+pub mod share;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
