@@ -277,10 +277,7 @@ impl Blueprint {
 
     /// Writes the blueprint as RON (it parses back to the same blueprint).
     pub fn to_ron(&self) -> String {
-        let config = ron::ser::PrettyConfig::new()
-            .struct_names(true)
-            .extensions(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES);
-        ron::ser::to_string_pretty(self, config).expect("blueprints always serialize")
+        part_to_ron(self)
     }
 
     /// Checks what the format alone cannot: unique ids, references, values in range. The

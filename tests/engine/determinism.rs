@@ -33,9 +33,9 @@ fn golden_digest_of_a_short_run() {
 const GOLDEN: u64 = 0x985b_7506_bd10_1d3a;
 
 #[test]
-fn the_exported_scenario_digest_is_the_command_lines() {
-    // `blastradius run three-tier --scenario cache-stampede --seed 7 --duration 12s` prints the
-    // same digest; the browser build exports this function and its end-to-end test compares.
+fn the_exported_scenario_digest_is_repeatable_and_follows_the_seed() {
+    // The browser build exports this function; its end-to-end test (web/test.sh) compares it
+    // with what `blastradius run ... --scenario cache-stampede --seed 7` prints.
     let a = scenario_digest("three-tier", "cache-stampede", 7, Some(12.0)).unwrap();
     let b = scenario_digest("three-tier", "cache-stampede", 7, Some(12.0)).unwrap();
     assert_eq!(a, b);
