@@ -7,24 +7,6 @@ use bevy::prelude::*;
 use bevy::window::WindowResolution;
 
 use crate::blueprint::{Blueprint, Document, Source, builtin, resolve};
-use crate::run::{RunConfig, load};
-use crate::sim::{Nanos, SimClock};
-
-/// What the app is showing.
-#[derive(Resource, Clone, Debug)]
-pub struct Showing {
-    /// The blueprint being simulated.
-    pub blueprint: Blueprint,
-    /// Its built-in name or file, if any.
-    pub source: String,
-    /// The run's seed.
-    pub seed: u64,
-}
-
-/// Simulated seconds per wall-clock second over the last second: whether the simulation keeps
-/// up with the speed asked for (1.0 at 1x means it does).
-#[derive(Resource, Clone, Copy, Debug, Default)]
-pub struct RealTimeRatio(pub f64);
 
 /// Set from the environment for scripted runs: save a screenshot after this many seconds of
 /// wall time, then quit.
@@ -62,9 +44,7 @@ impl Plugin for AppPlugin {
             crate::ui::UiPlugin,
         ))
         .insert_resource(ClearColor(Color::srgb(0.07, 0.08, 0.10)))
-        .init_resource::<RealTimeRatio>()
         .add_systems(Startup, load_default)
-        .add_systems(Update, measure_real_time_ratio)
         .add_systems(
             Update,
             take_screenshot.run_if(resource_exists::<ScreenshotPlan>),
@@ -83,27 +63,6 @@ impl Plugin for AppPlugin {
             });
         }
     }
-}
-
-/// Loads a blueprint into the running app, running until stopped.
-pub fn show_blueprint(
-    world: &mut World,
-    blueprint: Blueprint,
-    source: String,
-    seed: u64,
-) -> Result<(), String> {
-    let mut config = RunConfig::new(seed, 1.0);
-    config.duration_ns = Nanos::MAX;
-    config.warmup_ns = 0;
-    let speed = world.get_resource::<SimClock>().map_or(1.0, |c| c.speed);
-    load(world, &blueprint, &config)?;
-    world.resource_mut::<SimClock>().speed = speed;
-    world.insert_resource(Showing {
-        blueprint,
-        source,
-        seed,
-    });
-    Ok(())
 }
 
 /// Opens the blueprint named by `BLASTRADIUS_BLUEPRINT`, else the unsaved work an autosave
@@ -168,25 +127,6 @@ fn load_default(world: &mut World) {
         if let Err(e) = scheduled {
             error!("BLASTRADIUS_CHAOS: {e}");
         }
-    }
-}
-
-fn measure_real_time_ratio(
-    time: Res<Time<Real>>,
-    clock: Res<SimClock>,
-    mut ratio: ResMut<RealTimeRatio>,
-    mut from: Local<Option<(f64, Nanos)>>,
-) {
-    let now = time.elapsed_secs_f64();
-    match *from {
-        Some((t0, sim0)) if now - t0 >= 1.0 => {
-            let simulated = clock.now_ns.saturating_sub(sim0) as f64 / 1e9;
-            ratio.0 = simulated / (now - t0);
-            *from = Some((now, clock.now_ns));
-        }
-        Some((_, sim0)) if clock.now_ns < sim0 => *from = Some((now, clock.now_ns)),
-        Some(_) => {}
-        None => *from = Some((now, clock.now_ns)),
     }
 }
 

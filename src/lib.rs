@@ -27,6 +27,26 @@ pub mod web;
 
 use bevy::prelude::*;
 
+/// The layers, lowest first. A module may import only modules in layers below its own; two
+/// modules in one layer do not import each other. `tests/engine/layers.rs` holds the code to
+/// this order, and the README's layout section shows it.
+pub const LAYERS: &[&[&str]] = &[
+    &["sim"],
+    &["pricing"],
+    &["nodes"],
+    &["blueprint"],
+    &["chaos"],
+    &["scenario"],
+    &["run"],
+    &["analysis"],
+    &["cost"],
+    &["view"],
+    &["editor"],
+    &["ui", "cli"],
+    &["web"],
+    &["app"],
+];
+
 /// Everything the simulation needs, without any rendering: the plugin tests, the CLI and
 /// the app all use.
 pub struct EnginePlugin;

@@ -6,10 +6,11 @@
 use bevy::prelude::*;
 use wasm_bindgen::prelude::*;
 
-use crate::app::RealTimeRatio;
 use crate::blueprint::Document;
 use crate::editor::Editor;
 use crate::sim::{MetricsHistory, SimClock};
+use crate::ui::ShareLink;
+use crate::view::RealTimeRatio;
 
 /// Tells the page how the app is doing: the loading text goes at the first frame, and the
 /// page's root element carries the numbers a script (the end-to-end test) reads.
@@ -17,7 +18,8 @@ pub struct PagePlugin;
 
 impl Plugin for PagePlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(Last, report_to_page);
+        app.insert_resource(ShareLink(share_link))
+            .add_systems(Last, report_to_page);
     }
 }
 

@@ -6,7 +6,10 @@ use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::input::EguiWantsInput;
 
-use super::{Discarding, Editor, Selection, node_position, place};
+use super::actions::{delete_selection, edit, redo, undo};
+use super::files::{request, save};
+use super::state::{Discarding, Editor, Selection};
+use super::sync::{node_position, place, sync_simulation};
 use crate::blueprint::{Document, Spawned};
 use crate::view::{PointerOnCanvas, ViewCamera};
 
@@ -16,10 +19,7 @@ const NODE_HIT: f32 = 40.0;
 const EDGE_HIT: f32 = 10.0;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(
-        Update,
-        (pointer, keyboard).chain().before(super::sync_simulation),
-    );
+    app.add_systems(Update, (pointer, keyboard).chain().before(sync_simulation));
 }
 
 /// Where the pointer is, in world coordinates.
@@ -128,12 +128,12 @@ fn pointer(world: &mut World) {
             if let Some((id, at)) = editor.dragging.take()
                 && moved
             {
-                super::edit(world, |doc| doc.move_node(&id, at));
+                edit(world, |doc| doc.move_node(&id, at));
             }
             if let Some((from, _)) = editor.connecting.take()
                 && let Some(to) = target.filter(|t| *t != from)
             {
-                super::edit(world, |doc| doc.connect(&from, &to));
+                edit(world, |doc| doc.connect(&from, &to));
                 editor.selection = Selection::Edge(from, to);
             }
             editor.press = None;
@@ -167,17 +167,17 @@ fn keyboard(world: &mut World) {
         just(KeyCode::Escape),
     );
     if delete {
-        super::delete_selection(world);
+        delete_selection(world);
     } else if ctrl && ((z && shift) || y) {
-        super::redo(world);
+        redo(world);
     } else if ctrl && z {
-        super::undo(world);
+        undo(world);
     } else if ctrl && s {
-        super::save(world, shift);
+        save(world, shift);
     } else if ctrl && o {
-        super::request(world, Discarding::Open);
+        request(world, Discarding::Open);
     } else if ctrl && n {
-        super::request(world, Discarding::New);
+        request(world, Discarding::New);
     } else if escape {
         let mut editor = world.resource_mut::<Editor>();
         editor.selection = Selection::None;

@@ -3,47 +3,44 @@
 //! line on top saying where it came from and whether it held unsaved work; it is written a
 //! second after a change, and offered back when the app starts.
 
-use std::sync::{Arc, Mutex};
-
 use bevy::prelude::*;
 use bevy::window::WindowCloseRequested;
 
-use super::{Discarding, Editor, perform, replace_document, request};
-use crate::blueprint::{Blueprint, Document, Source};
+use super::actions::replace_document;
+use super::inbox::{FileEvent, Inbox};
+use super::state::{Discarding, Editor};
+use crate::blueprint::{Blueprint, Document, Source, resolve};
 
-#[cfg(not(target_arch = "wasm32"))]
-use super::desktop as platform;
 #[cfg(target_arch = "wasm32")]
-use super::web as platform;
+use super::browser_files as platform;
+#[cfg(not(target_arch = "wasm32"))]
+use super::desktop_files as platform;
 
-/// What a dialog or an upload answered.
-#[derive(Clone, Debug)]
-pub enum FileEvent {
-    /// A file was chosen and read.
-    Opened {
-        /// Its path (or, in the browser, its name).
-        name: String,
-        /// Its text.
-        text: String,
-    },
-    /// The blueprint was written there.
-    Saved(String),
-    /// Something went wrong.
-    Failed(String),
+/// Takes `action` now, or asks first when it would throw away unsaved changes.
+pub fn request(world: &mut World, action: Discarding) {
+    if world
+        .get_resource::<Document>()
+        .is_some_and(Document::is_dirty)
+    {
+        world.resource_mut::<Editor>().pending = Some(action);
+    } else {
+        perform(world, action);
+    }
 }
 
-/// Answers waiting to be read (dialogs run off the main thread; uploads finish later).
-#[derive(Resource, Clone, Default, Debug)]
-pub struct Inbox(Arc<Mutex<Vec<FileEvent>>>);
-
-impl Inbox {
-    /// Leaves an answer for the app.
-    pub fn push(&self, event: FileEvent) {
-        self.0.lock().expect("inbox lock").push(event);
-    }
-
-    fn take(&self) -> Vec<FileEvent> {
-        std::mem::take(&mut *self.0.lock().expect("inbox lock"))
+/// Takes `action` (changes, if any, are discarded).
+pub fn perform(world: &mut World, action: Discarding) {
+    match action {
+        Discarding::New => replace_document(world, Document::untitled()),
+        Discarding::Open => open(world),
+        Discarding::Builtin(name) => match resolve(&name) {
+            Ok(bp) => replace_document(world, Document::open(bp, Source::Builtin(name))),
+            Err(e) => world.resource_mut::<Editor>().status = Some(e.to_string()),
+        },
+        Discarding::Load(bp, source) => replace_document(world, Document::open(*bp, source)),
+        Discarding::Quit => {
+            world.write_message(AppExit::Success);
+        }
     }
 }
 
@@ -56,7 +53,7 @@ pub(super) fn plugin(app: &mut App) {
 }
 
 /// Asks for a blueprint file to open (the answer arrives in the inbox).
-pub(super) fn open(world: &mut World) {
+fn open(world: &mut World) {
     platform::pick_open(world.resource::<Inbox>().clone());
 }
 

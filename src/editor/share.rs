@@ -2,8 +2,8 @@
 //! scenario, the seed, the traffic) and what opening one gives back. Plain logic, tested
 //! natively; the browser's side (`crate::web`) reads and writes the page's address.
 
+use super::state::Editor;
 use crate::blueprint::{Blueprint, Document, Source, builtin};
-use crate::editor::Editor;
 
 /// What a share link asks for.
 pub struct Shared {

@@ -5,8 +5,8 @@
 use bevy::prelude::*;
 use bevy_egui::egui;
 
-use crate::app::Showing;
 use crate::cost::{DISCLAIMER, EstimateConfig, LineItem, Point, PriceTable, price_run};
+use crate::editor::Showing;
 use crate::run::Summary;
 use crate::sim::MetricsHistory;
 

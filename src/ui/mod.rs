@@ -1,16 +1,18 @@
 //! The egui overlays: the top bar (run controls and live numbers), the side panel (inspector,
-//! chaos and cost), the charts along the bottom, and the blueprint browser. Panels are laid out in
+//! chaos and cost), the charts along the bottom, and the blueprint gallery. Panels are laid out in
 //! one pass because their order decides their space: top, then right, then bottom.
 
-mod browser;
 mod chaos_panel;
 mod charts;
 mod cost_panel;
+mod gallery;
 mod inspector;
 mod overlay;
 mod palette;
 mod prompt;
 mod top_bar;
+
+pub use top_bar::ShareLink;
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContext, EguiPlugin, EguiPrimaryContextPass, PrimaryEguiContext, egui};
@@ -20,8 +22,8 @@ use crate::view::{PointerOnCanvas, ViewCamera};
 /// UI state that is not simulation state.
 #[derive(Resource, Default, Debug, Clone)]
 pub struct UiState {
-    /// The blueprint browser is open.
-    pub browser_open: bool,
+    /// The blueprint gallery is open.
+    pub gallery_open: bool,
     /// The scenario picked in the chaos panel (none picked yet: one for the blueprint shown).
     pub scenario_pick: Option<usize>,
     /// The picked chaos kind's parameters as RON, and which kind they are for.
@@ -151,7 +153,7 @@ fn draw_ui(world: &mut World) {
     let canvas = root.available_rect_before_wrap();
     world.resource_mut::<UiState>().canvas = Canvas(canvas);
     overlay::show(&ctx, world);
-    browser::show(&ctx, world);
+    gallery::show(&ctx, world);
     prompt::show(&ctx, world);
     // The pointer belongs to the canvas when it is between the panels, under no window, and
     // no widget is being dragged.

@@ -11,6 +11,11 @@ use crate::nodes::client::Client;
 use crate::sim::{MetricsHistory, Model, SimClock, ns_to_s};
 use crate::view::ParticleStats;
 
+/// Makes a link to what is running now, where the platform can (the browser's page plugin
+/// inserts it; natively there is none and the button is not shown).
+#[derive(Resource, Clone, Copy)]
+pub struct ShareLink(pub fn(&World) -> Result<String, String>);
+
 pub(super) fn show(ui: &mut egui::Ui, world: &mut World) {
     ui.horizontal(|ui| {
         file_buttons(ui, world);
@@ -47,7 +52,7 @@ pub(super) fn show(ui: &mut egui::Ui, world: &mut World) {
             ns_to_s(world.resource::<SimClock>().now_ns)
         ))
         .on_hover_text("simulated time");
-        let ratio = world.resource::<crate::app::RealTimeRatio>().0;
+        let ratio = world.resource::<crate::view::RealTimeRatio>().0;
         ui.monospace(format!("{ratio:.2}x real time"))
             .on_hover_text("simulated seconds per second of wall time, over the last second");
         let history = world.resource::<MetricsHistory>();
@@ -88,7 +93,7 @@ fn file_buttons(ui: &mut egui::Ui, world: &mut World) {
     let redo = doc.redo_label().map(|l| format!("Redo {l} (Ctrl+Shift+Z)"));
     ui.heading(title).on_hover_text(source);
     if ui.button("Blueprints...").clicked() {
-        world.resource_mut::<UiState>().browser_open = true;
+        world.resource_mut::<UiState>().gallery_open = true;
     }
     ui.menu_button("File", |ui| {
         if ui.button("New").clicked() {
@@ -104,13 +109,14 @@ fn file_buttons(ui: &mut egui::Ui, world: &mut World) {
             save(world, true);
         }
     });
-    #[cfg(target_arch = "wasm32")]
-    if ui
-        .button("Share link")
-        .on_hover_text("A link to this blueprint, scenario and seed (copied)")
-        .clicked()
+    let share = world.get_resource::<ShareLink>().map(|s| s.0);
+    if let Some(share) = share
+        && ui
+            .button("Share link")
+            .on_hover_text("A link to this blueprint, scenario and seed (copied)")
+            .clicked()
     {
-        let link = crate::web::share_link(world);
+        let link = share(world);
         let message = match link {
             Ok(link) => {
                 ui.ctx().copy_text(link.clone());

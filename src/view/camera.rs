@@ -22,10 +22,32 @@ impl Default for PointerOnCanvas {
     }
 }
 
+/// What the camera needs from whoever edits the drawing (the editor writes it): whether a
+/// gesture holds the pointer, so a drag must not pan, and a count of documents opened, so
+/// each new one is fitted.
+#[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CameraCues {
+    /// A gesture (dragging a node, drawing an edge, placing a kind) holds the pointer.
+    pub pointer_held: bool,
+    /// Documents opened so far.
+    pub opened: u64,
+}
+
+/// The view's systems that others order themselves against.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ViewSystems {
+    /// The camera pans, zooms and fits.
+    Camera,
+}
+
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<PointerOnCanvas>()
+        .init_resource::<CameraCues>()
         .add_systems(Startup, spawn_camera)
-        .add_systems(Update, (pan_and_zoom, fit_on_open));
+        .add_systems(
+            Update,
+            (pan_and_zoom, fit_on_open).in_set(ViewSystems::Camera),
+        );
 }
 
 fn spawn_camera(mut commands: Commands) {
@@ -37,12 +59,12 @@ fn pan_and_zoom(
     (motion, scroll): (Res<AccumulatedMouseMotion>, Res<AccumulatedMouseScroll>),
     egui: Option<Res<EguiWantsInput>>,
     on_canvas: Res<PointerOnCanvas>,
-    editor: Option<Res<crate::editor::Editor>>,
+    cues: Res<CameraCues>,
     nodes: Query<&Node>,
     mut camera: Single<&mut Transform, With<ViewCamera>>,
 ) {
     if on_canvas.0 {
-        let gesture = editor.as_ref().is_some_and(|e| e.holds_pointer());
+        let gesture = cues.pointer_held;
         let dragging = mouse.pressed(MouseButton::Right)
             || mouse.pressed(MouseButton::Middle)
             || (mouse.pressed(MouseButton::Left) && !gesture);
@@ -65,13 +87,13 @@ fn pan_and_zoom(
 
 /// Fits when a blueprint is opened (not when it is edited), once its nodes exist.
 fn fit_on_open(
-    editor: Option<Res<crate::editor::Editor>>,
+    cues: Res<CameraCues>,
     added: Query<(), Added<Node>>,
     nodes: Query<&Node>,
     mut fitted: Local<Option<u64>>,
     mut camera: Single<&mut Transform, With<ViewCamera>>,
 ) {
-    let opened = editor.map_or(0, |e| e.opened);
+    let opened = cues.opened;
     if *fitted != Some(opened) && !added.is_empty() {
         fit(&nodes, &mut camera);
         *fitted = Some(opened);

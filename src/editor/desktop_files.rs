@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::files::{FileEvent, Inbox};
+use super::inbox::{FileEvent, Inbox};
 
 /// Shows the open dialog; the chosen file's text arrives in `inbox`.
 pub fn pick_open(inbox: Inbox) {

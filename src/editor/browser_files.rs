@@ -4,7 +4,7 @@
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use super::files::{FileEvent, Inbox};
+use super::inbox::{FileEvent, Inbox};
 
 const AUTOSAVE_KEY: &str = "blastradius.autosave";
 

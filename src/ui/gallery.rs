@@ -1,4 +1,4 @@
-//! The blueprint browser: the built-in blueprints with their descriptions; a click loads one.
+//! The blueprint gallery: the built-in blueprints with their descriptions; a click loads one.
 
 use bevy::prelude::*;
 use bevy_egui::egui;
@@ -7,7 +7,7 @@ use super::UiState;
 use crate::blueprint::{BUILTINS, Blueprint};
 
 pub(super) fn show(ctx: &egui::Context, world: &mut World) {
-    let mut open = world.resource::<UiState>().browser_open;
+    let mut open = world.resource::<UiState>().gallery_open;
     if !open {
         return;
     }
@@ -35,5 +35,5 @@ pub(super) fn show(ctx: &egui::Context, world: &mut World) {
         crate::editor::request(world, crate::editor::Discarding::Builtin(name));
         open = false;
     }
-    world.resource_mut::<UiState>().browser_open = open;
+    world.resource_mut::<UiState>().gallery_open = open;
 }
