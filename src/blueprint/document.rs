@@ -88,9 +88,9 @@ impl Document {
             nodes: Vec::new(),
             edges: Vec::new(),
         };
-        let (prefix, kind) = NodeKind::palette().swap_remove(0);
+        let kind = NodeKind::palette().swap_remove(0);
         blueprint.nodes.push(NodeSpec {
-            id: prefix.into(),
+            id: kind.id_prefix().into(),
             kind,
             position: Some((0.0, 0.0)),
             zone: None,
@@ -185,11 +185,11 @@ impl Document {
     /// Adds a node of the palette's kind `kind` (its name, as in reports) at `position`;
     /// returns its new id.
     pub fn add_node(&mut self, kind: &str, position: Vec2) -> Result<String, String> {
-        let (prefix, kind) = NodeKind::palette()
+        let kind = NodeKind::palette()
             .into_iter()
-            .find(|(_, k)| k.name() == kind)
+            .find(|k| k.name() == kind)
             .ok_or_else(|| format!("no node kind \"{kind}\""))?;
-        let id = self.fresh_id(prefix);
+        let id = self.fresh_id(kind.id_prefix());
         let spec = NodeSpec {
             id: id.clone(),
             kind,

@@ -407,13 +407,7 @@ impl Blueprint {
 
     /// Sum of the traffic sources' base rates.
     pub fn total_rps(&self) -> f64 {
-        self.nodes
-            .iter()
-            .filter_map(|n| match &n.kind {
-                NodeKind::Client(c) => Some(c.rps),
-                _ => None,
-            })
-            .sum()
+        self.nodes.iter().filter_map(|n| n.kind.offered_rps()).sum()
     }
 
     /// Scales every traffic source so their base rates add up to `rps`.
@@ -423,9 +417,7 @@ impl Blueprint {
             return;
         }
         for node in &mut self.nodes {
-            if let NodeKind::Client(c) = &mut node.kind {
-                c.scale(rps / total);
-            }
+            node.kind.scale_traffic(rps / total);
         }
     }
 }

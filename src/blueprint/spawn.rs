@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use bevy::prelude::*;
 
 use super::schema::{Blueprint, NodeSpec};
-use crate::nodes::{NodeKind, Wiring};
+use crate::nodes::Wiring;
 use crate::sim::{EdgeId, Model, Node, NodeId, NodeMetrics, ReadReplicas, Topology};
 
 /// The entities a blueprint became.
@@ -54,7 +54,7 @@ pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawn
                 zone: spec.zone.clone(),
                 region: spec.region.clone(),
             };
-            let entity = world.spawn((node, node_id)).id();
+            let entity = world.spawn((node, node_id, spec.kind.look())).id();
             topology.nodes.push(entity);
             spawned.nodes.insert(id.clone(), entity);
             ids.insert(id, node_id);
@@ -69,24 +69,22 @@ pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawn
     // Read replicas become nodes of their own, below their primary.
     let mut replicas_of: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
     for spec in &blueprint.nodes {
-        if let NodeKind::Database(db) = &spec.kind {
-            let base = spec
-                .position
-                .map_or(layout[&spec.id], |(x, y)| Vec2::new(x, y));
-            for k in 1..=db.read_replicas {
-                let position = base + Vec2::new(0.0, -90.0 * k as f32);
-                let replica = spawn_node(
-                    world,
-                    format!("{}-replica-{k}", spec.id),
-                    "database",
-                    position,
-                    spec,
-                );
-                replicas_of
-                    .entry(spec.id.clone())
-                    .or_default()
-                    .push(replica);
-            }
+        let base = spec
+            .position
+            .map_or(layout[&spec.id], |(x, y)| Vec2::new(x, y));
+        for k in 1..=spec.kind.read_replicas() {
+            let position = base + Vec2::new(0.0, -90.0 * k as f32);
+            let replica = spawn_node(
+                world,
+                format!("{}-replica-{k}", spec.id),
+                spec.kind.name(),
+                position,
+                spec,
+            );
+            replicas_of
+                .entry(spec.id.clone())
+                .or_default()
+                .push(replica);
         }
     }
     let mut by_pair = BTreeMap::new();
@@ -127,13 +125,16 @@ pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawn
         if let Some(autoscaler) = built.autoscaler {
             node.insert(autoscaler);
         }
-        if let (NodeKind::Database(db), Some(replicas)) = (&spec.kind, replicas_of.get(&spec.id)) {
+        if let Some(replicas) = replicas_of.get(&spec.id) {
             node.insert(ReadReplicas {
                 replicas: replicas.clone(),
                 next: 0,
             });
             for &replica in replicas {
-                let built = db.build_replica();
+                let built = spec
+                    .kind
+                    .build_replica()
+                    .ok_or_else(|| format!("node \"{}\" cannot build read replicas", spec.id))?;
                 let entity = topology.nodes[replica.ix()];
                 world.entity_mut(entity).insert((
                     built.station,
@@ -152,7 +153,7 @@ pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawn
 pub fn auto_layout(blueprint: &Blueprint) -> BTreeMap<String, Vec2> {
     let mut depth: BTreeMap<&str, usize> = BTreeMap::new();
     for n in &blueprint.nodes {
-        if matches!(n.kind, NodeKind::Client(_)) {
+        if n.kind.offered_rps().is_some() {
             depth.insert(&n.id, 0);
         }
     }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::keyspace::{Keyspace, KeyspaceParams, Lookup};
-use super::{Built, Capacity, Wiring};
+use super::{Built, Capacity, Forwarding, Kind, Look, Outline, Wiring};
 use crate::any_accessors;
 use crate::sim::{Behaviour, Call, Cx, Dist, EdgeId, Nanos, Next, Reply, RequestKind, Sampler};
 
@@ -41,6 +41,84 @@ impl Default for CacheParams {
             origin: None,
             keyspace: None,
         }
+    }
+}
+
+impl Kind for CacheParams {
+    fn name(&self) -> &'static str {
+        "cache"
+    }
+
+    fn about(&self) -> &'static str {
+        "Cache (Redis-like): hits answer fast, misses go on"
+    }
+
+    fn id_prefix(&self) -> &'static str {
+        "cache"
+    }
+
+    fn look(&self) -> Look {
+        Look {
+            outline: Outline::Polygon { sides: 4, scale: 1.1 },
+            accent: [0.95, 0.45, 0.40],
+        }
+    }
+
+    /// Checks the values.
+    fn validate(&self) -> Result<(), String> {
+        validate_hit_ratio(self.hit_ratio)?;
+        if let Some(ks) = &self.keyspace {
+            ks.validate()?;
+        }
+        self.capacity().validate()?;
+        self.work.validate()
+    }
+
+    /// Builds the cache.
+    fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
+        let origin = self
+            .origin
+            .as_deref()
+            .map(|o| wiring.edge_to(o))
+            .transpose()?;
+        let model = Cache {
+            kind: "cache",
+            work: self.work.sampler(),
+            lookup: HitOrMiss {
+                hit_ratio: self.hit_ratio,
+                origin,
+                keyspace: self.keyspace.map(Keyspace::warm),
+            },
+        };
+        Ok(Built::plain(self.capacity().station(false), model))
+    }
+
+    fn rename_reference(&mut self, old: &str, new: &str) {
+        if self.origin.as_deref() == Some(old) {
+            self.origin = Some(new.to_string());
+        }
+    }
+
+    fn remove_reference(&mut self, id: &str) {
+        if self.origin.as_deref() == Some(id) {
+            self.origin = None;
+        }
+    }
+
+    /// A cache takes no new edge by itself (a read-through origin is set in its parameters).
+    fn add_reference(&mut self, _: &str) {}
+
+    fn forwarding(&self) -> Forwarding<'_> {
+        self.origin
+            .as_deref()
+            .map_or(Forwarding::Nothing, |origin| Forwarding::Misses {
+                origin,
+                miss_share: 1.0 - self.hit_ratio,
+            })
+    }
+
+    fn aside_miss_share(&self) -> Option<f64> {
+        self.origin.is_none().then_some(1.0 - self.hit_ratio)
     }
 }
 
@@ -136,15 +214,6 @@ pub fn validate_hit_ratio(ratio: f64) -> Result<(), String> {
 }
 
 impl CacheParams {
-    /// Checks the values.
-    pub fn validate(&self) -> Result<(), String> {
-        validate_hit_ratio(self.hit_ratio)?;
-        if let Some(ks) = &self.keyspace {
-            ks.validate()?;
-        }
-        self.capacity().validate()?;
-        self.work.validate()
-    }
 
     /// Servers and queue.
     pub fn capacity(&self) -> Capacity {
@@ -153,25 +222,6 @@ impl CacheParams {
             concurrency: self.concurrency,
             queue_capacity: self.queue_capacity,
         }
-    }
-
-    /// Builds the cache.
-    pub fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
-        let origin = self
-            .origin
-            .as_deref()
-            .map(|o| wiring.edge_to(o))
-            .transpose()?;
-        let model = Cache {
-            kind: "cache",
-            work: self.work.sampler(),
-            lookup: HitOrMiss {
-                hit_ratio: self.hit_ratio,
-                origin,
-                keyspace: self.keyspace.map(Keyspace::warm),
-            },
-        };
-        Ok(Built::plain(self.capacity().station(false), model))
     }
 }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::cache::{Cache, HitOrMiss, validate_hit_ratio};
-use super::{Built, Wiring};
+use super::{Built, Forwarding, Kind, Look, Outline, Wiring};
 use crate::sim::{Dist, Station, UNBOUNDED};
 
 /// Parameters of a CDN.
@@ -32,9 +32,28 @@ impl Default for CdnParams {
     }
 }
 
-impl CdnParams {
+impl Kind for CdnParams {
+    fn name(&self) -> &'static str {
+        "cdn"
+    }
+
+    fn about(&self) -> &'static str {
+        "CDN edge in front of an origin (connect it to the origin)"
+    }
+
+    fn id_prefix(&self) -> &'static str {
+        "cdn"
+    }
+
+    fn look(&self) -> Look {
+        Look {
+            outline: Outline::Polygon { sides: 8, scale: 1.0 },
+            accent: [0.70, 0.55, 0.95],
+        }
+    }
+
     /// Checks the values.
-    pub fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), String> {
         validate_hit_ratio(self.edge_hit_ratio)?;
         if self.origin.is_empty() {
             return Err("a Cdn needs an `origin` (the node misses go to)".into());
@@ -43,7 +62,7 @@ impl CdnParams {
     }
 
     /// Builds the CDN (capacity is effectively unlimited).
-    pub fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
+    fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
         let lookup = HitOrMiss {
             hit_ratio: self.edge_hit_ratio,
             origin: Some(wiring.edge_to(&self.origin)?),
@@ -58,4 +77,28 @@ impl CdnParams {
             },
         ))
     }
+
+    fn rename_reference(&mut self, old: &str, new: &str) {
+        if self.origin == old {
+            self.origin = new.to_string();
+        }
+    }
+
+    /// A CDN keeps its origin when it goes (it needs one: the editor shows the problem).
+    fn remove_reference(&mut self, _: &str) {}
+
+    /// A CDN without an origin takes the new edge's target as its origin.
+    fn add_reference(&mut self, to: &str) {
+        if self.origin.is_empty() {
+            self.origin = to.to_string();
+        }
+    }
+
+    fn forwarding(&self) -> Forwarding<'_> {
+        Forwarding::Misses {
+            origin: &self.origin,
+            miss_share: 1.0 - self.edge_hit_ratio,
+        }
+    }
 }
+

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Built, Wiring};
+use super::{Built, Kind, Look, Outline, Wiring};
 use crate::any_accessors;
 use crate::sim::{Behaviour, Call, Cx, NS_PER_S, Nanos, Next, RequestKind, Station};
 
@@ -89,9 +89,28 @@ impl Default for ClientParams {
     }
 }
 
-impl ClientParams {
+impl Kind for ClientParams {
+    fn name(&self) -> &'static str {
+        "client"
+    }
+
+    fn about(&self) -> &'static str {
+        "Traffic source: users sending requests (one outgoing edge)"
+    }
+
+    fn id_prefix(&self) -> &'static str {
+        "users"
+    }
+
+    fn look(&self) -> Look {
+        Look {
+            outline: Outline::Circle,
+            accent: [0.55, 0.75, 0.95],
+        }
+    }
+
     /// Checks the values.
-    pub fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), String> {
         if !(self.rps.is_finite() && self.rps > 0.0) {
             return Err(format!("rps must be a number > 0, found {}", self.rps));
         }
@@ -130,6 +149,42 @@ impl ClientParams {
             _ => Ok(()),
         }
     }
+
+    /// Builds the source; it sends to its one outgoing edge.
+    fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
+        let target = match wiring.out_edges().as_slice() {
+            [one] => *one,
+            [] => return Err(
+                "a Client needs exactly one outgoing edge (to the node it sends to); it has none"
+                    .into(),
+            ),
+            more => {
+                return Err(format!(
+                    "a Client needs exactly one outgoing edge; it has {}",
+                    more.len()
+                ));
+            }
+        };
+        Ok(Built::plain(
+            Station::infinite(),
+            Client {
+                params: self.clone(),
+                target,
+                keys: self.keyspace.map(|k| ZipfTable::new(k.keys, k.zipf_s)),
+            },
+        ))
+    }
+
+    fn offered_rps(&self) -> Option<f64> {
+        Some(self.rps)
+    }
+
+    fn scale_traffic(&mut self, factor: f64) {
+        self.scale(factor);
+    }
+}
+
+impl ClientParams {
 
     /// Multiplies every rate by `factor` (the command line's `--rps`).
     pub fn scale(&mut self, factor: f64) {
@@ -177,31 +232,6 @@ impl ClientParams {
             Pattern::Spike { multiplier, .. } => self.rps * multiplier.max(1.0),
             Pattern::Wave { amplitude, .. } => self.rps * (1.0 + amplitude),
         }
-    }
-
-    /// Builds the source; it sends to its one outgoing edge.
-    pub fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
-        let target = match wiring.out_edges().as_slice() {
-            [one] => *one,
-            [] => return Err(
-                "a Client needs exactly one outgoing edge (to the node it sends to); it has none"
-                    .into(),
-            ),
-            more => {
-                return Err(format!(
-                    "a Client needs exactly one outgoing edge; it has {}",
-                    more.len()
-                ));
-            }
-        };
-        Ok(Built::plain(
-            Station::infinite(),
-            Client {
-                params: self.clone(),
-                target,
-                keys: self.keyspace.map(|k| ZipfTable::new(k.keys, k.zipf_s)),
-            },
-        ))
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use super::plan::KeyHasher;
-use super::{Built, Wiring};
+use super::{Built, Kind, Look, Outline, Wiring};
 use crate::any_accessors;
 use crate::sim::{
     Behaviour, Call, Cx, Dist, Nanos, Next, Reply, RequestKind, Sampler, Station, ms_to_ns,
@@ -76,9 +76,28 @@ impl Default for DatabaseParams {
     }
 }
 
-impl DatabaseParams {
+impl Kind for DatabaseParams {
+    fn name(&self) -> &'static str {
+        "database"
+    }
+
+    fn about(&self) -> &'static str {
+        "SQL database with connections, cores and read replicas"
+    }
+
+    fn id_prefix(&self) -> &'static str {
+        "db"
+    }
+
+    fn look(&self) -> Look {
+        Look {
+            outline: Outline::Cylinder,
+            accent: [0.45, 0.65, 0.95],
+        }
+    }
+
     /// Checks the values.
-    pub fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), String> {
         if self.cpu_cores == 0 || self.max_connections < self.cpu_cores {
             return Err(format!(
                 "need 1 <= cpu_cores <= max_connections, found cpu_cores {} and max_connections {}",
@@ -93,12 +112,8 @@ impl DatabaseParams {
         self.replication.ship.validate()
     }
 
-    fn station(&self) -> Station {
-        Station::new(self.cpu_cores, self.max_connections - self.cpu_cores, false)
-    }
-
     /// Builds the primary (its replicas are built with [`DatabaseParams::build_replica`]).
-    pub fn build(&self, _: &dyn Wiring) -> Result<Built, String> {
+    fn build(&self, _: &dyn Wiring) -> Result<Built, String> {
         let model = Database {
             read: self.read.sampler(),
             write: self.write.sampler(),
@@ -112,8 +127,12 @@ impl DatabaseParams {
         Ok(Built::plain(self.station(), model))
     }
 
+    fn read_replicas(&self) -> u32 {
+        self.read_replicas
+    }
+
     /// Builds one read replica.
-    pub fn build_replica(&self) -> Built {
+    fn build_replica(&self) -> Option<Built> {
         let model = Database {
             read: self.read.sampler(),
             write: self.write.sampler(),
@@ -124,8 +143,16 @@ impl DatabaseParams {
             read_your_writes: false,
             next_replica: 0,
         };
-        Built::plain(self.station(), model)
+        Some(Built::plain(self.station(), model))
     }
+}
+
+impl DatabaseParams {
+
+    fn station(&self) -> Station {
+        Station::new(self.cpu_cores, self.max_connections - self.cpu_cores, false)
+    }
+
 }
 
 /// A database's behaviour (primary or replica).

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Built, Wiring};
+use super::{Built, Kind, Look, Outline, Wiring};
 use crate::any_accessors;
 use crate::sim::{
     Behaviour, Call, Cx, Dist, ErrorCause, NS_PER_S, Nanos, Next, Reply, Sampler, Station,
@@ -35,9 +35,28 @@ impl Default for ExternalApiParams {
     }
 }
 
-impl ExternalApiParams {
+impl Kind for ExternalApiParams {
+    fn name(&self) -> &'static str {
+        "external_api"
+    }
+
+    fn about(&self) -> &'static str {
+        "Third-party API: latency, errors, rate limit"
+    }
+
+    fn id_prefix(&self) -> &'static str {
+        "api"
+    }
+
+    fn look(&self) -> Look {
+        Look {
+            outline: Outline::Polygon { sides: 3, scale: 1.1 },
+            accent: [0.85, 0.85, 0.55],
+        }
+    }
+
     /// Checks the values.
-    pub fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), String> {
         if !(0.0..=1.0).contains(&self.error_rate) {
             return Err(format!(
                 "error_rate must be between 0 and 1, found {}",
@@ -54,7 +73,7 @@ impl ExternalApiParams {
     }
 
     /// Builds the API (unlimited concurrency: it is someone else's fleet).
-    pub fn build(&self, _: &dyn Wiring) -> Result<Built, String> {
+    fn build(&self, _: &dyn Wiring) -> Result<Built, String> {
         let limit = self.rate_limit_rps.map(TokenBucket::per_second);
         let model = ExternalApi {
             latency: self.latency.sampler(),

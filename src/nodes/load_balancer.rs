@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Built, Wiring};
+use super::{Built, Forwarding, Kind, Look, Outline, Wiring};
 use crate::any_accessors;
 use crate::sim::{
     Balance, Behaviour, Call, Cx, Dist, HealthCheck, Nanos, Next, Router, Sampler, Station,
@@ -57,9 +57,28 @@ impl Default for LoadBalancerParams {
     }
 }
 
-impl LoadBalancerParams {
+impl Kind for LoadBalancerParams {
+    fn name(&self) -> &'static str {
+        "load_balancer"
+    }
+
+    fn about(&self) -> &'static str {
+        "Spreads calls over its outgoing edges"
+    }
+
+    fn id_prefix(&self) -> &'static str {
+        "lb"
+    }
+
+    fn look(&self) -> Look {
+        Look {
+            outline: Outline::Polygon { sides: 6, scale: 1.0 },
+            accent: [0.60, 0.80, 0.60],
+        }
+    }
+
     /// Checks the values.
-    pub fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), String> {
         if let Some(h) = &self.health_check
             && !crate::sim::positive(h.interval_ms)
         {
@@ -72,7 +91,7 @@ impl LoadBalancerParams {
     }
 
     /// Builds the balancer over all its outgoing edges.
-    pub fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
+    fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
         let targets = wiring.out_edges();
         if targets.is_empty() {
             return Err("a LoadBalancer needs at least one outgoing edge (its backends)".into());
@@ -93,6 +112,10 @@ impl LoadBalancerParams {
             message_queue: false,
             autoscaler: None,
         })
+    }
+
+    fn forwarding(&self) -> Forwarding<'_> {
+        Forwarding::Spread
     }
 }
 

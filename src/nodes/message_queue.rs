@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::plan::{self, CallPlan, CallStep};
 use super::service::Service;
-use super::{Built, Wiring};
+use super::{Built, Kind, Look, Outline, Wiring};
 use crate::sim::{Dist, Station, UNBOUNDED};
 
 /// Parameters of a message queue and its consumers.
@@ -37,9 +37,28 @@ impl Default for MessageQueueParams {
     }
 }
 
-impl MessageQueueParams {
+impl Kind for MessageQueueParams {
+    fn name(&self) -> &'static str {
+        "message_queue"
+    }
+
+    fn about(&self) -> &'static str {
+        "Queue with consumers: async work and its lag"
+    }
+
+    fn id_prefix(&self) -> &'static str {
+        "queue"
+    }
+
+    fn look(&self) -> Look {
+        Look {
+            outline: Outline::Bar,
+            accent: [0.95, 0.75, 0.35],
+        }
+    }
+
     /// Checks the values.
-    pub fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), String> {
         if self.consumers == 0 {
             return Err("consumers must be at least 1".into());
         }
@@ -48,7 +67,7 @@ impl MessageQueueParams {
     }
 
     /// Builds the queue.
-    pub fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
+    fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
         let model = Service {
             kind: "message_queue",
             work: self.work.sampler(),
@@ -63,4 +82,13 @@ impl MessageQueueParams {
             ..Built::plain(station, model)
         })
     }
+
+    fn calls(&self) -> Option<&[CallStep]> {
+        Some(&self.calls)
+    }
+
+    fn calls_mut(&mut self) -> Option<&mut Vec<CallStep>> {
+        Some(&mut self.calls)
+    }
 }
+

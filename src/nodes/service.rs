@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::external_api::TokenBucket;
 use super::plan::{self, CallPlan, CallStep};
-use super::{Built, Capacity, Wiring};
+use super::{Built, Capacity, Kind, Look, Outline, Wiring};
 use crate::any_accessors;
 use crate::sim::{Behaviour, Call, Cx, Dist, ErrorCause, Nanos, Next, Reply, Sampler};
 
@@ -81,9 +81,28 @@ impl Default for ServiceParams {
     }
 }
 
-impl ServiceParams {
+impl Kind for ServiceParams {
+    fn name(&self) -> &'static str {
+        "service"
+    }
+
+    fn about(&self) -> &'static str {
+        "Application service: its own work, then the calls in its plan"
+    }
+
+    fn id_prefix(&self) -> &'static str {
+        "service"
+    }
+
+    fn look(&self) -> Look {
+        Look {
+            outline: Outline::Box,
+            accent: [0.75, 0.75, 0.80],
+        }
+    }
+
     /// Checks the values.
-    pub fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), String> {
         if self
             .rate_limit_rps
             .is_some_and(|r| !crate::sim::positive(r))
@@ -95,17 +114,8 @@ impl ServiceParams {
         plan::validate(&self.calls)
     }
 
-    /// Servers and queue.
-    pub fn capacity(&self) -> Capacity {
-        Capacity {
-            replicas: self.replicas,
-            concurrency: self.concurrency,
-            queue_capacity: self.queue_capacity,
-        }
-    }
-
     /// Builds the service, resolving its call plan.
-    pub fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
+    fn build(&self, wiring: &dyn Wiring) -> Result<Built, String> {
         let model = Service {
             kind: "service",
             work: self.work.sampler(),
@@ -128,6 +138,26 @@ impl ServiceParams {
             autoscaler,
             ..Built::plain(self.capacity().station(self.blocking), model)
         })
+    }
+
+    fn calls(&self) -> Option<&[CallStep]> {
+        Some(&self.calls)
+    }
+
+    fn calls_mut(&mut self) -> Option<&mut Vec<CallStep>> {
+        Some(&mut self.calls)
+    }
+}
+
+impl ServiceParams {
+
+    /// Servers and queue.
+    pub fn capacity(&self) -> Capacity {
+        Capacity {
+            replicas: self.replicas,
+            concurrency: self.concurrency,
+            queue_capacity: self.queue_capacity,
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use bevy::prelude::*;
 use bevy_egui::egui;
 
-use super::UiState;
+use super::state::UiState;
 use crate::blueprint::{Document, Source, part_from_ron, part_to_ron};
 use crate::chaos::{Chaos, ChaosLog, Injection, Target, schedule, stop};
 use crate::editor::{Editor, play_scenario};

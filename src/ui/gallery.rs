@@ -3,7 +3,7 @@
 use bevy::prelude::*;
 use bevy_egui::egui;
 
-use super::UiState;
+use super::state::UiState;
 use crate::blueprint::{BUILTINS, Blueprint};
 
 pub(super) fn show(ctx: &egui::Context, world: &mut World) {

@@ -5,7 +5,7 @@
 use bevy::prelude::*;
 use bevy_egui::egui;
 
-use super::UiState;
+use super::state::UiState;
 use crate::blueprint::{Document, EdgeSpec, Spawned, part_from_ron, part_to_ron};
 use crate::editor::{Editor, Selection, edit};
 use crate::nodes::NodeKind;

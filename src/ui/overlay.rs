@@ -5,7 +5,8 @@
 use bevy::prelude::*;
 use bevy_egui::egui;
 
-use super::{CanvasView, UiState};
+use super::canvas_view::CanvasView;
+use super::state::UiState;
 use crate::blueprint::{Document, Place, Spawned};
 use crate::editor::{Editor, Selection, node_position};
 use crate::view::{LabelData, NodeChaos, label_text};

@@ -5,7 +5,8 @@
 use bevy::prelude::*;
 use bevy_egui::egui;
 
-use super::{CanvasView, UiState};
+use super::canvas_view::CanvasView;
+use super::state::UiState;
 use crate::blueprint::{Document, Place};
 use crate::editor::{Editor, Selection};
 use crate::nodes::NodeKind;
@@ -17,11 +18,11 @@ edge to edit it; Delete removes it. Ctrl+Z undo, Ctrl+Shift+Z redo, Ctrl+S save.
 pub(super) fn show(ui: &mut egui::Ui, world: &mut World) {
     ui.heading("Add");
     let mut drop = None;
-    for (_, kind) in NodeKind::palette() {
+    for kind in NodeKind::palette() {
         let name = kind.name();
         let response = ui
             .add(egui::Button::new(name.replace('_', " ")).sense(egui::Sense::click_and_drag()))
-            .on_hover_text(describe(name));
+            .on_hover_text(kind.about());
         if response.drag_started() {
             world.resource_mut::<Editor>().placing = Some(name);
         }
@@ -96,20 +97,5 @@ fn problems(ui: &mut egui::Ui, world: &mut World) {
     }
     if let Some(selection) = pick {
         world.resource_mut::<Editor>().selection = selection;
-    }
-}
-
-/// One line on what a kind is.
-fn describe(kind: &str) -> &'static str {
-    match kind {
-        "client" => "Traffic source: users sending requests (one outgoing edge)",
-        "load_balancer" => "Spreads calls over its outgoing edges",
-        "service" => "Application service: its own work, then the calls in its plan",
-        "cache" => "Cache (Redis-like): hits answer fast, misses go on",
-        "cdn" => "CDN edge in front of an origin (connect it to the origin)",
-        "database" => "SQL database with connections, cores and read replicas",
-        "message_queue" => "Queue with consumers: async work and its lag",
-        "external_api" => "Third-party API: latency, errors, rate limit",
-        _ => "",
     }
 }

@@ -4,7 +4,7 @@
 use bevy::prelude::*;
 use bevy_egui::egui;
 
-use super::UiState;
+use super::state::UiState;
 use crate::blueprint::Document;
 use crate::editor::{Discarding, Editor, request, save};
 use crate::nodes::client::Client;

@@ -5,6 +5,7 @@
 use bevy::prelude::*;
 use bevy_prototype_lyon::prelude::*;
 
+use crate::nodes::{Look, Outline};
 use crate::sim;
 
 use crate::sim::{
@@ -66,35 +67,21 @@ pub type LabelData = (Entity, &'static Node, &'static Station, Has<Active<Down>>
 /// The lyon builder type shapes are made with.
 type Builder = bevy_prototype_lyon::prelude::tess::path::path::Builder;
 
-fn kind_geometry(kind: &str) -> ShapeBuilder<Builder> {
+/// The shape of a kind's outline (the kind says which; see [`Look`]).
+fn outline_geometry(outline: Outline) -> ShapeBuilder<Builder> {
     let r = NODE_RADIUS;
-    match kind {
-        "client" => ShapeBuilder::with(&shapes::Circle {
+    match outline {
+        Outline::Circle => ShapeBuilder::with(&shapes::Circle {
             radius: r * 0.8,
             center: Vec2::ZERO,
         }),
-        "load_balancer" => ShapeBuilder::with(&shapes::RegularPolygon {
-            sides: 6,
-            feature: RegularPolygonFeature::Radius(r),
+        Outline::Polygon { sides, scale } => ShapeBuilder::with(&shapes::RegularPolygon {
+            sides: usize::from(sides.clamp(3, 12)),
+            feature: RegularPolygonFeature::Radius(r * scale),
             ..default()
         }),
-        "cache" => ShapeBuilder::with(&shapes::RegularPolygon {
-            sides: 4,
-            feature: RegularPolygonFeature::Radius(r * 1.1),
-            ..default()
-        }),
-        "cdn" => ShapeBuilder::with(&shapes::RegularPolygon {
-            sides: 8,
-            feature: RegularPolygonFeature::Radius(r),
-            ..default()
-        }),
-        "external_api" => ShapeBuilder::with(&shapes::RegularPolygon {
-            sides: 3,
-            feature: RegularPolygonFeature::Radius(r * 1.1),
-            ..default()
-        }),
-        "database" => {
-            // A cylinder: body with an elliptical top.
+        Outline::Cylinder => {
+            // A body with an elliptical top.
             let (w, h) = (r * 1.3, r * 1.5);
             ShapeBuilder::with(&shapes::Rectangle {
                 extents: Vec2::new(w, h),
@@ -106,17 +93,23 @@ fn kind_geometry(kind: &str) -> ShapeBuilder<Builder> {
                 center: Vec2::new(0.0, h / 2.0 - 7.0),
             })
         }
-        "message_queue" => ShapeBuilder::with(&shapes::Rectangle {
+        Outline::Bar => ShapeBuilder::with(&shapes::Rectangle {
             extents: Vec2::new(r * 2.4, r * 1.0),
             origin: RectangleOrigin::Center,
             radii: Some(BorderRadii::single(3.0)),
         }),
-        _ => ShapeBuilder::with(&shapes::Rectangle {
+        Outline::Box => ShapeBuilder::with(&shapes::Rectangle {
             extents: Vec2::new(r * 2.0, r * 1.4),
             origin: RectangleOrigin::Center,
             radii: Some(BorderRadii::single(8.0)),
         }),
     }
+}
+
+/// A kind's accent colour (its rim).
+pub fn accent(look: &Look) -> Color {
+    let [r, g, b] = look.accent;
+    Color::srgb(r, g, b)
 }
 
 /// A node's colour from its last window: green when idle, yellow when busy, red when
@@ -156,7 +149,7 @@ fn edge_path(from: Vec2, to: Vec2) -> ShapePath {
 
 fn spawn_drawings(
     mut commands: Commands,
-    nodes: Query<(Entity, &Node), Added<Node>>,
+    nodes: Query<(Entity, &Node, &Look), Added<Node>>,
     all_nodes: Query<&Node>,
     edges: Query<(Entity, &Edge), Added<Edge>>,
     topology: Res<Topology>,
@@ -187,11 +180,11 @@ fn spawn_drawings(
             },
         ));
     }
-    for (entity, node) in &nodes {
+    for (entity, node, look) in &nodes {
         commands.spawn((
-            kind_geometry(node.kind)
+            outline_geometry(look.outline)
                 .fill(Color::srgb(0.25, 0.55, 0.35))
-                .stroke((Color::srgb(0.85, 0.88, 0.92), 2.0))
+                .stroke((accent(look), 2.5))
                 .build(),
             Transform::from_translation(node.position.extend(1.0)),
             NodeShape { node: entity },
@@ -201,12 +194,12 @@ fn spawn_drawings(
 
 fn colour_nodes(
     history: Res<MetricsHistory>,
-    nodes: Query<(&Node, Has<Active<Down>>)>,
+    nodes: Query<(&Node, &Look, Has<Active<Down>>)>,
     mut shapes: Query<(&NodeShape, &mut Shape, &mut Transform)>,
 ) {
     let last = history.windows.last();
     for (shape, mut drawn, mut transform) in &mut shapes {
-        let Ok((node, down)) = nodes.get(shape.node) else {
+        let Ok((node, look, down)) = nodes.get(shape.node) else {
             continue;
         };
         if transform.translation.truncate() != node.position {
@@ -214,16 +207,13 @@ fn colour_nodes(
         }
         let window = last.and_then(|w| w.nodes.get(&node.id));
         let fill = node_colour(window, down);
-        *drawn = kind_geometry(node.kind)
+        *drawn = outline_geometry(look.outline)
             .fill(fill)
-            .stroke((
-                if down {
-                    Color::srgb(0.9, 0.2, 0.2)
-                } else {
-                    Color::srgb(0.85, 0.88, 0.92)
-                },
-                if down { 4.0 } else { 2.0 },
-            ))
+            .stroke(if down {
+                (Color::srgb(0.9, 0.2, 0.2), 4.0)
+            } else {
+                (accent(look), 2.5)
+            })
             .build();
     }
 }
