@@ -25,17 +25,7 @@ pub mod view;
 #[cfg(all(feature = "app", target_arch = "wasm32"))]
 pub mod web;
 
-use bevy::prelude::*;
-
-/// Everything the simulation needs, without any rendering: the plugin tests, the CLI and
-/// the app all use.
-pub struct EnginePlugin;
-
-impl Plugin for EnginePlugin {
-    fn build(&self, app: &mut App) {
-        app.add_plugins((sim::SimPlugin, chaos::ChaosPlugin));
-    }
-}
+pub use run::EnginePlugin;
 
 /// The most used items.
 pub mod prelude {

@@ -2,17 +2,20 @@
 //! steady-state summary out. The CLI, the tests and the benchmark all run through here, on
 //! the same engine systems the app uses.
 
+mod engine_plugin;
+
 use std::collections::BTreeMap;
 
 use bevy::prelude::*;
 use serde::Serialize;
 
-use crate::EnginePlugin;
 use crate::blueprint::{Blueprint, spawn_blueprint};
 use crate::sim::{
     Call, EventQueue, MetricsHistory, NS_PER_MS, NS_PER_S, Nanos, Percentiles, SimClock, SimRng,
     WindowRecord, ns_to_s, run_until,
 };
+
+pub use engine_plugin::EnginePlugin;
 
 /// How a run is set up.
 #[derive(Clone, Debug, PartialEq)]
