@@ -38,7 +38,7 @@ impl Plugin for AppPlugin {
             ..default()
         }))
         .add_plugins((
-            crate::EnginePlugin,
+            crate::run::EnginePlugin,
             crate::view::ViewPlugin,
             crate::editor::EditorPlugin,
             crate::ui::UiPlugin,

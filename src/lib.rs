@@ -25,7 +25,7 @@ pub mod view;
 #[cfg(all(feature = "app", target_arch = "wasm32"))]
 pub mod web;
 
-use bevy::prelude::*;
+pub use run::EnginePlugin;
 
 /// The layers, lowest first. A module may import only modules in layers below its own; two
 /// modules in one layer do not import each other. `tests/engine/layers.rs` holds the code to
@@ -46,16 +46,6 @@ pub const LAYERS: &[&[&str]] = &[
     &["web"],
     &["app"],
 ];
-
-/// Everything the simulation needs, without any rendering: the plugin tests, the CLI and
-/// the app all use.
-pub struct EnginePlugin;
-
-impl Plugin for EnginePlugin {
-    fn build(&self, app: &mut App) {
-        app.add_plugins((sim::SimPlugin, chaos::ChaosPlugin));
-    }
-}
 
 /// The most used items.
 pub mod prelude {

@@ -1,18 +1,29 @@
 //! A headless run: a blueprint, a seed and a duration in; the metrics history and a
 //! steady-state summary out. The CLI, the tests and the benchmark all run through here, on
-//! the same engine systems the app uses.
+//! the same schedule the app uses: each step is one app update whose `FixedUpdate` advances
+//! the engine, only with manual time and as fast as it goes.
+
+mod engine_plugin;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use bevy::prelude::*;
+use bevy::time::TimeUpdateStrategy;
 use serde::Serialize;
 
-use crate::EnginePlugin;
 use crate::blueprint::{Blueprint, spawn_blueprint};
 use crate::sim::{
     Call, EventQueue, MetricsHistory, NS_PER_MS, NS_PER_S, Nanos, Percentiles, SimClock, SimRng,
-    WindowRecord, ns_to_s, run_until,
+    WindowRecord, ns_to_s,
 };
+
+pub use engine_plugin::EnginePlugin;
+
+/// The most simulated time one step of a headless run covers (one `FixedUpdate` tick). Event
+/// times are exact whatever the step; it only decides how often the world could be looked at,
+/// so headless takes a large one and spends its time on events, not on updates.
+pub const HEADLESS_STEP_NS: Nanos = NS_PER_S;
 
 /// How a run is set up.
 #[derive(Clone, Debug, PartialEq)]
@@ -126,11 +137,15 @@ pub struct HeadlessRun {
 }
 
 impl HeadlessRun {
-    /// Builds the app and spawns `blueprint` (which must be valid).
+    /// Builds the app and spawns `blueprint` (which must be valid). Its time is manual, never
+    /// the wall clock: each `app.update()` runs the fixed loop once.
     pub fn new(blueprint: &Blueprint, config: RunConfig) -> Result<Self, String> {
         let mut app = App::new();
-        app.add_plugins((MinimalPlugins, EnginePlugin));
+        app.add_plugins((MinimalPlugins, EnginePlugin))
+            .insert_resource(TimeUpdateStrategy::FixedTimesteps(1));
         load(app.world_mut(), blueprint, &config)?;
+        // Bevy's clocks start on the first update, in which no time passes.
+        app.update();
         Ok(HeadlessRun { app, config })
     }
 
@@ -142,9 +157,54 @@ impl HeadlessRun {
         crate::chaos::schedule(self.app.world_mut(), injection)
     }
 
-    /// Advances simulated time to `t_ns`; returns the events processed.
+    /// Advances simulated time to `t_ns` through the app's schedule: app updates of one
+    /// `FixedUpdate` tick each, a tick as long as the time left (at most
+    /// [`HEADLESS_STEP_NS`]), so the last lands on `t_ns` exactly. Returns the events
+    /// processed. The app's time settings are as they were afterwards.
+    ///
+    /// # Panics
+    /// If the clock is paused or its speed is not 1 (simulated time would not follow the ticks).
     pub fn advance_to(&mut self, t_ns: Nanos) -> u64 {
-        run_until(self.app.world_mut(), t_ns)
+        let before = self.events_processed();
+        let world = self.app.world_mut();
+        let clock = world.resource::<SimClock>();
+        assert!(
+            clock.speed == 1.0 && !clock.paused,
+            "a headless run advances at speed 1, unpaused (speed {}, paused {})",
+            clock.speed,
+            clock.paused
+        );
+        let strategy = world.remove_resource::<TimeUpdateStrategy>();
+        world.insert_resource(TimeUpdateStrategy::FixedTimesteps(1));
+        let timestep = world.resource::<Time<Fixed>>().timestep();
+        loop {
+            let horizon_ns = self.app.world().resource::<SimClock>().horizon_ns;
+            if horizon_ns >= t_ns {
+                break;
+            }
+            self.tick(Duration::from_nanos(
+                (t_ns - horizon_ns).min(HEADLESS_STEP_NS),
+            ));
+        }
+        let world = self.app.world_mut();
+        world.resource_mut::<Time<Fixed>>().set_timestep(timestep);
+        if let Some(strategy) = strategy {
+            world.insert_resource(strategy);
+        }
+        self.events_processed() - before
+    }
+
+    /// One app update whose fixed loop runs once, `step` long (simulated time moves as much).
+    fn tick(&mut self, step: Duration) {
+        let world = self.app.world_mut();
+        let mut virt = world.resource_mut::<Time<Virtual>>();
+        let max_delta = virt.max_delta().max(step);
+        virt.set_max_delta(max_delta);
+        let mut fixed = world.resource_mut::<Time<Fixed>>();
+        fixed.set_timestep(step);
+        // Time left over from updates of another length would run the loop twice.
+        fixed.discard_overstep(Duration::MAX);
+        self.app.update();
     }
 
     /// Calls in flight right now.

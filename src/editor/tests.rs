@@ -11,7 +11,7 @@ use crate::sim::{Node, SimClock};
 /// The engine and the editor's document, selection and gestures, without a window.
 fn app_with(doc: Document) -> App {
     let mut app = App::new();
-    app.add_plugins((MinimalPlugins, crate::EnginePlugin))
+    app.add_plugins((MinimalPlugins, crate::run::EnginePlugin))
         .init_resource::<Editor>()
         .init_resource::<ButtonInput<KeyCode>>()
         .init_resource::<ButtonInput<MouseButton>>()

@@ -1,0 +1,335 @@
+//! Calls between nodes: routing, sending attempts, the wire (delay, loss, faults), answers
+//! and their way back to the caller.
+
+use bevy::prelude::*;
+
+use super::Engine;
+use crate::sim::call::{Call, Caller, ErrorCause, FILL_STEP, Phase, Reply, RequestKind};
+use crate::sim::deadline::Deadline;
+use crate::sim::edge::CallMode;
+use crate::sim::metrics::record_latency;
+use crate::sim::queue::Event;
+use crate::sim::time::{NS_PER_MS, NS_PER_S, Nanos};
+use crate::sim::topology::{EdgeId, NodeId};
+
+/// How long TCP waits to connect before giving up when nothing answers.
+const CONNECT_TIMEOUT_NS: Nanos = 3 * NS_PER_S;
+/// TCP's first retransmission timeout (it doubles with each loss of the same packet).
+const RETRANSMIT_NS: Nanos = 200 * NS_PER_MS;
+
+impl Engine<'_> {
+    /// Routes a call through the node's router.
+    pub(super) fn route(&mut self, node: NodeId) -> Option<EdgeId> {
+        let router = self.nodes[node.ix()].router.as_mut()?;
+        let edges = &*self.edges;
+        router.pick(self.rng, |e| edges[e.ix()].outstanding)
+    }
+
+    /// Where a call to `to` goes: reads to a database primary go to a replica it picks.
+    fn resolve_target(&mut self, to: NodeId, kind: RequestKind, key: u32) -> NodeId {
+        let replicas = match self.nodes[to.ix()].replicas.as_ref() {
+            Some(r) if kind == RequestKind::Read && !r.replicas.is_empty() => r.replicas.len(),
+            _ => return to,
+        };
+        match self.decide(to, Entity::PLACEHOLDER, |model, cx| {
+            model.0.pick_replica(cx, key, replicas)
+        }) {
+            Some(i) => {
+                self.nodes[to.ix()]
+                    .replicas
+                    .as_ref()
+                    .expect("checked above")
+                    .replicas[i]
+            }
+            None => to,
+        }
+    }
+
+    /// A retry of a call from `parent` over `edge_id`.
+    pub(super) fn send(&mut self, parent: Entity, edge_id: EdgeId, attempt: u8) {
+        let fill = call!(self, parent).step & FILL_STEP != 0;
+        self.send_attempt(parent, edge_id, attempt, fill);
+    }
+
+    /// A fire-and-forget call on behalf of `parent` (a background refresh).
+    pub(super) fn send_detached(&mut self, parent: Entity, edge_id: EdgeId) {
+        let (kind, key, from) = {
+            let p = call!(self, parent);
+            (p.kind, p.key, p.node)
+        };
+        let to = self.edges[edge_id.ix()].to;
+        let target = self.resolve_target(to, kind, key);
+        let mut child = Call::new(
+            Caller::Detached,
+            from,
+            target,
+            Some(edge_id),
+            kind,
+            self.now,
+        );
+        child.key = key;
+        let child = self.world.spawn(child).id();
+        self.transmit(child, edge_id);
+    }
+
+    /// Makes one attempt of a call from `parent` over `edge_id`.
+    pub(super) fn send_attempt(
+        &mut self,
+        parent: Entity,
+        edge_id: EdgeId,
+        attempt: u8,
+        fill: bool,
+    ) {
+        let now = self.now;
+        let (kind, born, from, key) = {
+            let p = call!(self, parent);
+            (p.kind, p.born_ns, p.node, p.key)
+        };
+        let pool_usable = self.edge_mods[edge_id.ix()].pool_usable;
+        let edge = &mut self.edges[edge_id.ix()];
+        let mode = edge.mode;
+        if mode == CallMode::Sync
+            && let Some(breaker) = edge.breaker.as_mut()
+            && !breaker.allow(now)
+        {
+            edge.counters.short_circuited += 1;
+            return self.child_done(
+                parent,
+                edge_id,
+                attempt,
+                Reply::failed(ErrorCause::CircuitOpen),
+            );
+        }
+        let (wait, pooled) = match edge.pool.as_mut() {
+            Some(_) if mode == CallMode::Async => (false, false),
+            Some(pool) if pool.in_use.value() >= pool.size.min(pool_usable.unwrap_or(u32::MAX)) => {
+                (true, false)
+            }
+            Some(pool) => {
+                pool.in_use.inc(now);
+                (false, true)
+            }
+            None => (false, false),
+        };
+        let to = edge.to;
+        let target = self.resolve_target(to, kind, key);
+        let caller = if mode == CallMode::Async {
+            Caller::Detached
+        } else {
+            Caller::Call(parent)
+        };
+        let mut child = Call::new(caller, from, target, Some(edge_id), kind, born);
+        child.attempt = attempt;
+        child.holds_connection = pooled;
+        child.key = key;
+        child.fill = fill;
+        if wait {
+            child.phase = Phase::AwaitingConnection;
+            let child = self.world.spawn(child).id();
+            let pool = self.edges[edge_id.ix()]
+                .pool
+                .as_mut()
+                .expect("waiting implies a pool");
+            pool.waiting.inc(now);
+            let deadline = Deadline {
+                at_ns: now + pool.acquire_timeout_ns,
+                call: child,
+            };
+            if let Some(at) = pool.waiters.push(deadline) {
+                self.queue
+                    .schedule(at, Event::PoolDeadline { edge: edge_id });
+            }
+            return;
+        }
+        let child = self.world.spawn(child).id();
+        self.transmit(child, edge_id);
+        if mode == CallMode::Async {
+            self.deliver(parent, Reply::OK);
+        }
+    }
+
+    /// One-way network delay on an edge, with the chaos on it.
+    fn network_delay(&mut self, edge_id: EdgeId) -> Nanos {
+        let mods = self.edge_mods[edge_id.ix()];
+        let mut latency = self.edges[edge_id.ix()].latency.sample(self.rng);
+        if let Some(added) = mods.latency {
+            latency += added.add_ns + (added.jitter_ns as f64 * self.rng.unit()).round() as Nanos;
+        }
+        // Each lost transmission costs a retransmission timeout, doubling each time.
+        let mut rto = RETRANSMIT_NS;
+        while mods.loss > 0.0 && rto <= 64 * RETRANSMIT_NS && self.rng.chance(mods.loss) {
+            latency += rto;
+            rto *= 2;
+        }
+        latency
+    }
+
+    /// Puts a call on the wire (it has its connection, if the edge pools them).
+    pub(super) fn transmit(&mut self, call: Entity, edge_id: EdgeId) {
+        let now = self.now;
+        let mods = self.edge_mods[edge_id.ix()];
+        let latency = self.network_delay(edge_id);
+        let edge = &mut self.edges[edge_id.ix()];
+        edge.counters.sent += 1;
+        let sync = edge.mode == CallMode::Sync;
+        let timeout = edge.timeout_ns;
+        if sync {
+            edge.outstanding += 1;
+        }
+        // Faults on the way: the call never arrives and the caller learns of it late or at once.
+        let reset = mods.reset.filter(|r| self.rng.chance(r.ratio));
+        let fault = if mods.dns {
+            Some((ErrorCause::DnsFailure, 0))
+        } else if mods.partitioned {
+            Some((
+                ErrorCause::Partitioned,
+                timeout.unwrap_or(CONNECT_TIMEOUT_NS),
+            ))
+        } else if let Some(r) = reset {
+            let after = if r.hang {
+                timeout.unwrap_or(30 * NS_PER_S)
+            } else {
+                latency
+            };
+            Some((ErrorCause::ConnectionReset, after))
+        } else {
+            None
+        };
+        let detached = {
+            let mut c = call!(self, call);
+            c.sent_ns = now;
+            match fault {
+                Some((cause, after)) => {
+                    c.phase = Phase::Returning;
+                    c.reply = Reply::failed(cause);
+                    c.due_ns = now + after;
+                }
+                None => {
+                    c.phase = Phase::Sending;
+                    c.due_ns = now + latency;
+                }
+            }
+            matches!(c.caller, Caller::Detached)
+        };
+        if let Some((_, after)) = fault {
+            if detached {
+                self.world.despawn(call);
+            } else {
+                self.queue.schedule(now + after, Event::Replied { call });
+            }
+            return;
+        }
+        self.queue.schedule(now + latency, Event::Arrived { call });
+        if sync
+            && let Some(timeout) = timeout
+            && let Some(at) = self.edges[edge_id.ix()].deadlines.push(Deadline {
+                at_ns: now + timeout,
+                call,
+            })
+        {
+            self.queue
+                .schedule(at, Event::CallDeadline { edge: edge_id });
+        }
+    }
+
+    /// The node answers a call.
+    pub(super) fn respond(&mut self, call: Entity, reply: Reply) {
+        let now = self.now;
+        let (node, caller, holds_server, edge, arrived_ns, born_ns) = {
+            let mut c = call!(self, call);
+            c.reply = reply;
+            let out = (
+                c.node,
+                c.caller,
+                c.holds_server,
+                c.edge,
+                c.arrived_ns,
+                c.born_ns,
+            );
+            c.holds_server = false;
+            out
+        };
+        let slot = &mut self.nodes[node.ix()];
+        slot.metrics.answered(now - arrived_ns, reply.error);
+        slot.metrics.in_flight.dec(now);
+        match caller {
+            Caller::Root => {
+                record_latency(&mut self.e2e.latency, now - born_ns);
+                match reply.error {
+                    None => {
+                        self.e2e.ok += 1;
+                        self.e2e.bytes_out += slot.model.0.response_bytes();
+                    }
+                    Some(cause) => self.e2e.errors[cause.index()] += 1,
+                }
+                self.world.despawn(call);
+            }
+            Caller::Detached | Caller::Orphaned => {
+                self.world.despawn(call);
+            }
+            Caller::Call(_) => {
+                let edge_id = edge.expect("a call with a caller travelled an edge");
+                let mut back = self.network_delay(edge_id);
+                if let Some(cap) = self.edge_mods[edge_id.ix()].bandwidth {
+                    // The answer queues for the capped link (FIFO, one answer at a time).
+                    let edge = &mut self.edges[edge_id.ix()];
+                    let send_ns = (cap.answer_bytes / cap.bytes_per_s.max(1.0) * NS_PER_S as f64)
+                        .round() as Nanos;
+                    let done = edge.link_free_ns.max(now) + send_ns;
+                    edge.link_free_ns = done;
+                    back += done - now;
+                }
+                let mut c = call!(self, call);
+                c.phase = Phase::Returning;
+                c.due_ns = now + back;
+                self.queue.schedule(now + back, Event::Replied { call });
+            }
+        }
+        if holds_server {
+            self.release_server(node);
+        }
+    }
+
+    /// An answer reaches the caller.
+    pub(super) fn replied(&mut self, call: Entity) {
+        let (caller, edge, holds_connection, attempt, reply) = {
+            let c = call!(self, call);
+            (c.caller, c.edge, c.holds_connection, c.attempt, c.reply)
+        };
+        self.world.despawn(call);
+        let Caller::Call(parent) = caller else { return };
+        let edge = edge.expect("a call with a caller travelled an edge");
+        self.finish_on_edge(edge, holds_connection, reply.error.is_some());
+        self.child_done(parent, edge, attempt, reply);
+    }
+
+    /// The parent gets one answer of its current step; when all are in, its node goes on.
+    pub(super) fn deliver(&mut self, parent: Entity, reply: Reply) {
+        let now = self.now;
+        let (node, next) = {
+            let mut p = call!(self, parent);
+            p.step_reply.merge(reply);
+            p.pending -= 1;
+            if p.pending > 0 {
+                return;
+            }
+            p.phase = Phase::Working;
+            let node = p.node;
+            let slot = &mut self.nodes[node.ix()];
+            if slot.mods.down {
+                (node, None)
+            } else {
+                let step_reply = p.step_reply;
+                let (model, mut cx) = slot.decider(now, self.rng, parent, &mut self.effects);
+                (node, Some(model.0.after_calls(&mut cx, &mut p, step_reply)))
+            }
+        };
+        if !self.effects.is_empty() {
+            self.carry_out_effects(parent);
+        }
+        match next {
+            Some(next) => self.proceed(parent, node, next),
+            None => self.respond(parent, Reply::failed(ErrorCause::NodeDown)),
+        }
+    }
+}
