@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use crate::blueprint::Document;
 use crate::editor::Editor;
 use crate::sim::{MetricsHistory, SimClock};
-use crate::ui::ShareLink;
+use crate::ui::{KeyButtons, ShareLink};
 use crate::view::RealTimeRatio;
 
 /// Tells the page how the app is doing: the loading text goes at the first frame, and the
@@ -24,12 +24,15 @@ impl Plugin for PagePlugin {
 }
 
 /// Writes `data-*` attributes on the page's root: `first-frame-ms` (once), then each frame
-/// the simulated time, the last window's error rate and throughput, and the real-time ratio.
+/// the simulated time, the last window's error rate and throughput, the real-time ratio, and
+/// `data-buttons`: where the key buttons are, as JSON `{"inject": {"x", "y", "width",
+/// "height"}}` in CSS pixels from the canvas's top left.
 fn report_to_page(
     mut frames: Local<u64>,
     clock: Res<SimClock>,
     history: Res<MetricsHistory>,
     ratio: Res<RealTimeRatio>,
+    buttons: Res<KeyButtons>,
 ) {
     *frames += 1;
     let Some(window) = web_sys::window() else {
@@ -54,6 +57,17 @@ fn report_to_page(
     set("data-frames", frames.to_string());
     set("data-sim-s", format!("{:.3}", clock.now_ns as f64 / 1e9));
     set("data-real-time-ratio", format!("{:.3}", ratio.0));
+    let rects: serde_json::Map<String, serde_json::Value> = buttons
+        .0
+        .iter()
+        .map(|(name, r)| {
+            let rect = serde_json::json!({
+                "x": r.min.x, "y": r.min.y, "width": r.width(), "height": r.height()
+            });
+            (name.to_string(), rect)
+        })
+        .collect();
+    set("data-buttons", serde_json::Value::Object(rects).to_string());
     if let Some(w) = history.windows.last() {
         set("data-error-rate", format!("{:.5}", w.error_rate));
         set("data-throughput", format!("{:.1}", w.throughput));

@@ -1,18 +1,19 @@
 // End-to-end test of the browser build in a real headless browser (Debian's chromium, driven
-// by playwright-core): the page loads, the first frame arrives, the canvas is not blank, the
-// simulated clock advances, a chaos injection clicked in the UI makes the error rate rise, a
-// headless run inside the page gives the native digest, and the 100,000 RPS real-time ratio is
+// by playwright-core; screenshots decoded with pngjs): the page loads, the first frame
+// arrives, the canvas is not blank, the simulated clock advances, a chaos injection clicked in
+// the UI (on the button where the app says it drew it) makes the error rate rise, a headless
+// run inside the page gives the native digest, and the 100,000 RPS real-time ratio is
 // measured. Screenshots are saved next to the build.
 //
 //   node web/e2e.mjs DIST_DIR EXPECTED_DIGEST
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { writeFileSync } from "node:fs";
-import { inflateSync } from "node:zlib";
 import path from "node:path";
 
 const require = createRequire(import.meta.url);
 const { chromium } = require(path.resolve("web/.tools/node_modules/playwright-core"));
+const { PNG } = require(path.resolve("web/.tools/node_modules/pngjs"));
 
 const [dist, expectedDigest] = process.argv.slice(2);
 if (!dist || !expectedDigest) {
@@ -30,46 +31,12 @@ const check = (ok, what) => {
   if (!ok) failures.push(what);
 };
 
-/** Decodes an 8-bit RGB(A) PNG (what Chromium's screenshots are) into {width, height, pixels}. */
-function decodePng(buf) {
-  let pos = 8, width = 0, height = 0, channels = 0;
-  const idat = [];
-  while (pos < buf.length) {
-    const len = buf.readUInt32BE(pos);
-    const type = buf.toString("ascii", pos + 4, pos + 8);
-    const data = buf.subarray(pos + 8, pos + 8 + len);
-    if (type === "IHDR") {
-      width = data.readUInt32BE(0);
-      height = data.readUInt32BE(4);
-      channels = { 2: 3, 6: 4 }[data[9]];
-      if (data[8] !== 8 || !channels) throw new Error("unexpected PNG format");
-    } else if (type === "IDAT") idat.push(data);
-    pos += 12 + len;
-  }
-  const raw = inflateSync(Buffer.concat(idat));
-  const stride = width * channels;
-  const pixels = Buffer.alloc(height * stride);
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (stride + 1)];
-    for (let x = 0; x < stride; x++) {
-      const v = raw[y * (stride + 1) + 1 + x];
-      const a = x >= channels ? pixels[y * stride + x - channels] : 0;
-      const b = y > 0 ? pixels[(y - 1) * stride + x] : 0;
-      const c = x >= channels && y > 0 ? pixels[(y - 1) * stride + x - channels] : 0;
-      const p = a + b - c;
-      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
-      pixels[y * stride + x] = (v + [0, a, b, (a + b) >> 1, paeth][filter]) & 255;
-    }
-  }
-  return { width, height, channels, pixels };
-}
-
 /** Distinct colours (5 bits a channel) in a screenshot: a blank canvas has one or two. */
 function distinctColours(png) {
-  const { pixels, channels } = decodePng(png);
+  const { data } = PNG.sync.read(png); // RGBA, 4 bytes a pixel
   const seen = new Set();
-  for (let i = 0; i < pixels.length; i += channels * 7) {
-    seen.add(((pixels[i] >> 3) << 10) | ((pixels[i + 1] >> 3) << 5) | (pixels[i + 2] >> 3));
+  for (let i = 0; i < data.length; i += 4 * 7) {
+    seen.add(((data[i] >> 3) << 10) | ((data[i + 1] >> 3) << 5) | (data[i + 2] >> 3));
   }
   return seen.size;
 }
@@ -122,10 +89,17 @@ try {
   check(t1 > t0, `the simulated clock advances (${t0} s -> ${t1} s)`);
   const errorsBefore = Number(await data("data-error-rate"));
 
-  // The chaos panel's Inject button (connection-reset on the first service), at its place in
-  // the 1280x720 layout.
-  const inject = { x: Number(process.env.INJECT_X || 1028), y: Number(process.env.INJECT_Y || 326) };
-  await page.mouse.click(inject.x, inject.y);
+  // The chaos panel's Inject button (connection-reset on the first service), where the app
+  // says it drew it last frame (`data-buttons`: CSS pixels from the canvas's top left).
+  await page.waitForFunction(() => {
+    const json = document.documentElement.getAttribute("data-buttons");
+    return json && JSON.parse(json).inject;
+  }, null, { timeout: 30000 });
+  const button = JSON.parse(await data("data-buttons")).inject;
+  check(button.width > 0 && button.height > 0, `the app publishes where its Inject button is (${JSON.stringify(button)})`);
+  // The app's coordinates start at the canvas's top left (the page's, as index.html lays it out).
+  const canvas = (await page.locator("canvas#blastradius").boundingBox()) || { x: 0, y: 0 };
+  await page.mouse.click(canvas.x + button.x + button.width / 2, canvas.y + button.y + button.height / 2);
   let errorsAfter = errorsBefore;
   for (let i = 0; i < 30 && errorsAfter <= errorsBefore + 0.01; i++) {
     await sleep(500);

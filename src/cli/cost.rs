@@ -4,27 +4,16 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use super::args::{parse_positive, split};
+use super::args::CostArgs;
 use crate::blueprint::resolve;
 use crate::cost::estimate::{dollars, multiple_name, thousands};
 use crate::cost::{Estimate, EstimateConfig, LineItem, PriceTable, estimate};
 
-pub(super) fn cost(args: &[String]) -> Result<(), String> {
-    let (positional, flags) = split(args, &["--rps", "--json"], &[])?;
-    let [name] = positional.as_slice() else {
-        return Err(format!(
-            "cost needs exactly one BLUEPRINT (a file or built-in name), found {}",
-            positional.len()
-        ));
-    };
-    let mut blueprint = resolve(name).map_err(|e| e.to_string())?;
-    let mut json = None;
-    for (flag, value) in flags {
-        match flag {
-            "--rps" => blueprint.set_total_rps(parse_positive(flag, value)?),
-            "--json" => json = Some(value),
-            _ => unreachable!("split checks flag names"),
-        }
+/// Runs the command: estimates, writes the JSON if asked, prints the table.
+pub(super) fn cost(args: &CostArgs) -> Result<(), String> {
+    let mut blueprint = resolve(&args.blueprint).map_err(|e| e.to_string())?;
+    if let Some(rps) = args.rps {
+        blueprint.set_total_rps(rps);
     }
     let table = PriceTable::aws_us_east_1();
     let config = EstimateConfig::default();
@@ -38,10 +27,10 @@ pub(super) fn cost(args: &[String]) -> Result<(), String> {
     });
     eprint!("\r{:60}\r", "");
     let estimate = result?;
-    if let Some(path) = json {
+    if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&estimate).map_err(|e| e.to_string())?;
         std::fs::write(path, text + "\n")
-            .map_err(|e| format!("--json: cannot write {path}: {e}"))?;
+            .map_err(|e| format!("--json: cannot write {}: {e}", path.display()))?;
     }
     print!("{}", report(&estimate));
     Ok(())

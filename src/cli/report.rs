@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::run::Outcome;
+use super::outcome::Outcome;
 use crate::analysis::{Incident, incident};
 use crate::blueprint::Blueprint;
 use crate::run::RunConfig;

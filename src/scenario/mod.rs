@@ -11,8 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::blueprint::LoadError;
 use crate::chaos::{Chaos, Injection, Target};
-use crate::cli::parse_duration;
-use crate::sim::WindowRecord;
+use crate::sim::{WindowRecord, parse_duration};
 
 /// A metric a scenario says it moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -45,5 +45,8 @@ pub use queue::{Event, EventQueue};
 pub use rng::SimRng;
 pub use routing::{Balance, HealthCheck, Router};
 pub use station::{Station, UNBOUNDED};
-pub use time::{NS_PER_MS, NS_PER_S, Nanos, ms_to_ns, ns_to_ms, ns_to_s, positive};
+pub use time::{
+    NS_PER_MS, NS_PER_S, Nanos, ms_to_ns, ns_to_ms, ns_to_s, parse_duration, parse_duration_s,
+    positive,
+};
 pub use topology::{EdgeId, NodeId, Topology};

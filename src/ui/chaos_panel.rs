@@ -4,7 +4,7 @@
 use bevy::prelude::*;
 use bevy_egui::egui;
 
-use super::state::UiState;
+use super::state::{KeyButtons, UiState};
 use crate::blueprint::{Document, Source, part_from_ron, part_to_ron};
 use crate::chaos::{Chaos, ChaosLog, Injection, Target, schedule, stop};
 use crate::editor::{Editor, play_scenario};
@@ -46,7 +46,12 @@ pub(super) fn show(ui: &mut egui::Ui, world: &mut World) {
         state.chaos_params = Some((state.chaos_kind, part_to_ron(kind)));
     }
     let now_s = ns_to_s(world.resource::<SimClock>().now_ns);
-    let inject = ui.button(format!("Inject {name}")).clicked();
+    let inject_button = ui.button(format!("Inject {name}"));
+    world
+        .resource_mut::<KeyButtons>()
+        .0
+        .insert("inject", inject_button.rect);
+    let inject = inject_button.clicked();
     if let Some((_, text)) = &mut state.chaos_params {
         ui.collapsing("its parameters (RON)", |ui| {
             ui.add(

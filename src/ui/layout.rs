@@ -5,7 +5,7 @@
 use bevy::prelude::*;
 use bevy_egui::{EguiContext, EguiPlugin, EguiPrimaryContextPass, PrimaryEguiContext, egui};
 
-use super::state::{Canvas, UiState};
+use super::state::{Canvas, KeyButtons, UiState};
 use super::{
     chaos_panel, charts, cost_panel, gallery, inspector, overlay, palette, prompt, top_bar,
 };
@@ -25,6 +25,7 @@ impl Plugin for UiPlugin {
                     .unwrap_or(0),
                 ..default()
             })
+            .init_resource::<KeyButtons>()
             .add_systems(EguiPrimaryContextPass, draw_ui);
     }
 }

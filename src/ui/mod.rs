@@ -17,5 +17,5 @@ mod top_bar;
 
 pub use canvas_view::CanvasView;
 pub use layout::UiPlugin;
-pub use state::{Canvas, UiState};
+pub use state::{Canvas, KeyButtons, UiState};
 pub use top_bar::ShareLink;

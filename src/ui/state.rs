@@ -29,6 +29,13 @@ pub struct UiState {
     pub params_error: Option<String>,
 }
 
+
+/// Where the buttons a script may click were drawn last frame, by name (`inject`: the chaos
+/// panel's Inject button), in egui points (the page's CSS pixels). The browser build publishes
+/// them for its end-to-end test, which clicks them where they are, not at fixed coordinates.
+#[derive(Resource, Default, Debug, Clone)]
+pub struct KeyButtons(pub std::collections::BTreeMap<&'static str, egui::Rect>);
+
 /// The screen rectangle the canvas has (nothing until the first frame is laid out).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Canvas(pub egui::Rect);

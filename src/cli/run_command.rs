@@ -1,15 +1,14 @@
-//! `blastradius run`: a headless run with a readable summary, JSON and CSV output.
+//! `blastradius run`: a headless run with a readable summary, JSON and CSV output, and (with
+//! `--report`) a narration of the incident.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::time::Instant;
 
 use serde::Serialize;
 
-use super::args::{parse_duration, parse_positive, parse_u64, split};
-use crate::blueprint::{Blueprint, resolve};
-use crate::chaos::Injection;
-use crate::run::{HeadlessRun, RunConfig, Summary};
+use super::args::RunArgs;
+use super::outcome::simulate;
+use crate::blueprint::resolve;
+use crate::run::{RunConfig, Summary};
 use crate::scenario::{Scenario, parse_chaos_flag};
 use crate::sim::{NS_PER_S, WindowRecord, ns_to_s};
 
@@ -26,106 +25,21 @@ struct RunReport<'a> {
     summary: &'a Summary,
 }
 
-/// One finished run, kept for the summary, the files and the report.
-pub(super) struct Outcome {
-    pub history: crate::sim::MetricsHistory,
-    pub summary: Summary,
-    pub events: u64,
-    pub drained_at_ns: u64,
-    pub wall_s: f64,
-    pub chaos: crate::chaos::ChaosLog,
-}
-
-/// Runs `blueprint` with `injections`, showing progress unless `quiet`.
-pub(super) fn execute(
-    blueprint: &Blueprint,
-    config: &RunConfig,
-    injections: &[Injection],
-    quiet: bool,
-) -> Result<Outcome, String> {
-    let mut sim = HeadlessRun::new(blueprint, config.clone())?;
-    for injection in injections {
-        sim.inject(injection)?;
-    }
-    let wall = Instant::now();
-    let mut last_print = Instant::now();
-    let drained_at_ns = sim.run(|t, end| {
-        if !quiet && last_print.elapsed().as_secs_f64() >= 1.0 {
-            last_print = Instant::now();
-            let elapsed = wall.elapsed().as_secs_f64();
-            eprint!(
-                "\r  simulated {:>6.0} s of {:.0} s ({:.1}x real time)   ",
-                ns_to_s(t),
-                ns_to_s(end),
-                ns_to_s(t) / elapsed
-            );
-            let _ = std::io::stderr().flush();
-        }
-    });
-    let wall_s = wall.elapsed().as_secs_f64();
-    if !quiet && wall_s >= 1.0 {
-        eprintln!();
-    }
-    let summary = sim.summary();
-    let events = sim.events_processed();
-    let world = sim.app.world_mut();
-    Ok(Outcome {
-        history: std::mem::take(&mut *world.resource_mut::<crate::sim::MetricsHistory>()),
-        summary,
-        events,
-        drained_at_ns,
-        wall_s,
-        chaos: world.resource::<crate::chaos::ChaosLog>().clone(),
-    })
-}
-
-pub(super) fn run(args: &[String]) -> Result<(), String> {
-    let (positional, flags) = split(
-        args,
-        &[
-            "--rps",
-            "--duration",
-            "--seed",
-            "--json",
-            "--csv",
-            "--window",
-            "--warmup",
-            "--scenario",
-            "--chaos",
-            "--report",
-            "--compare-mitigation",
-        ],
-        &["--quiet"],
-    )?;
-    let [name] = positional.as_slice() else {
-        return Err(format!(
-            "run needs exactly one BLUEPRINT (a file or built-in name), found {}",
-            positional.len()
-        ));
+/// Runs the command: resolves the blueprint, the scenario and the injections, simulates, and
+/// writes what was asked for.
+pub(super) fn run(args: &RunArgs) -> Result<(), String> {
+    let mut blueprint = resolve(&args.blueprint).map_err(|e| e.to_string())?;
+    let (mut rps, mut duration_s) = (args.rps, args.duration_s);
+    let scenario = match &args.scenario {
+        Some(name) => Some(Scenario::resolve(name).map_err(|e| e.to_string())?),
+        None => None,
     };
-    let mut blueprint = resolve(name).map_err(|e| e.to_string())?;
-    let (mut rps, mut duration_s, mut seed, mut window_s, mut warmup_s) =
-        (None, None, 1, None, None);
-    let (mut json, mut csv, mut report, mut compare, mut quiet) = (None, None, None, None, false);
-    let mut scenario: Option<Scenario> = None;
-    let mut injections = Vec::new();
-    for (flag, value) in flags {
-        match flag {
-            "--rps" => rps = Some(parse_positive(flag, value)?),
-            "--duration" => duration_s = Some(parse_duration(flag, value)?),
-            "--seed" => seed = parse_u64(flag, value)?,
-            "--window" => window_s = Some(parse_duration(flag, value)?),
-            "--warmup" => warmup_s = Some(parse_duration(flag, value)?),
-            "--json" => json = Some(value),
-            "--csv" => csv = Some(value),
-            "--report" => report = Some(value),
-            "--compare-mitigation" => compare = Some(value),
-            "--scenario" => scenario = Some(Scenario::resolve(value).map_err(|e| e.to_string())?),
-            "--chaos" => injections.push(parse_chaos_flag(value)?),
-            "--quiet" => quiet = true,
-            _ => unreachable!("split checks flag names"),
-        }
-    }
+    let mut injections = args
+        .chaos
+        .iter()
+        .map(|spec| parse_chaos_flag(spec))
+        .collect::<Result<Vec<_>, _>>()?;
+    let quiet = args.quiet;
     if let Some(s) = &scenario {
         injections.extend(s.timeline.iter().cloned());
         duration_s = duration_s.or(Some(s.duration_s));
@@ -134,11 +48,11 @@ pub(super) fn run(args: &[String]) -> Result<(), String> {
     if let Some(rps) = rps {
         blueprint.set_total_rps(rps);
     }
-    let mut config = RunConfig::new(seed, duration_s.unwrap_or(60.0));
-    if let Some(w) = window_s {
+    let mut config = RunConfig::new(args.seed, duration_s.unwrap_or(60.0));
+    if let Some(w) = args.window_s {
         config.window_ns = (w * NS_PER_S as f64).round() as u64;
     }
-    if let Some(w) = warmup_s {
+    if let Some(w) = args.warmup_s {
         config.warmup_ns = (w * NS_PER_S as f64).round() as u64;
     }
     if config.warmup_ns >= config.duration_ns {
@@ -148,7 +62,7 @@ pub(super) fn run(args: &[String]) -> Result<(), String> {
         return Err("--window must be > 0 and not longer than --duration".into());
     }
     let mitigation =
-        match (compare, &scenario) {
+        match (&args.compare_mitigation, &scenario) {
             (Some(name), Some(s)) => Some(s.mitigation(name)?.clone()),
             (Some(_), None) => return Err(
                 "--compare-mitigation needs --scenario (mitigations come from the scenario file)"
@@ -157,7 +71,7 @@ pub(super) fn run(args: &[String]) -> Result<(), String> {
             _ => None,
         };
     let total_rps = blueprint.total_rps();
-    let outcome = execute(&blueprint, &config, &injections, quiet)?;
+    let outcome = simulate(&blueprint, &config, &injections, quiet)?;
     let report_data = RunReport {
         blueprint: &blueprint.name,
         seed: config.seed,
@@ -168,14 +82,14 @@ pub(super) fn run(args: &[String]) -> Result<(), String> {
         windows: &outcome.history.windows,
         summary: &outcome.summary,
     };
-    if let Some(path) = json {
+    if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report_data).map_err(|e| e.to_string())?;
         std::fs::write(path, text + "\n")
-            .map_err(|e| format!("--json: cannot write {path}: {e}"))?;
+            .map_err(|e| format!("--json: cannot write {}: {e}", path.display()))?;
     }
-    if let Some(path) = csv {
+    if let Some(path) = &args.csv {
         std::fs::write(path, csv_text(report_data.windows))
-            .map_err(|e| format!("--csv: cannot write {path}: {e}"))?;
+            .map_err(|e| format!("--csv: cannot write {}: {e}", path.display()))?;
     }
     print!("{}", summary_text(&report_data));
     let compared = match &mitigation {
@@ -185,11 +99,11 @@ pub(super) fn run(args: &[String]) -> Result<(), String> {
             if !quiet {
                 eprintln!("  running again with mitigation \"{}\"", m.name);
             }
-            Some((m, execute(&bp, &config, &timeline, quiet)?))
+            Some((m, simulate(&bp, &config, &timeline, quiet)?))
         }
         None => None,
     };
-    if let Some(path) = report {
+    if let Some(path) = &args.report {
         let text = super::report::narrate(
             &blueprint,
             total_rps,
@@ -198,8 +112,9 @@ pub(super) fn run(args: &[String]) -> Result<(), String> {
             &outcome,
             compared.as_ref().map(|(m, o)| (*m, o)),
         );
-        std::fs::write(path, text).map_err(|e| format!("--report: cannot write {path}: {e}"))?;
-        println!("report written to {path}");
+        std::fs::write(path, text)
+            .map_err(|e| format!("--report: cannot write {}: {e}", path.display()))?;
+        println!("report written to {}", path.display());
     } else if let Some((m, o)) = &compared {
         println!(
             "with mitigation \"{}\": errors {:.3}%, p99 {:.1} ms (without: {:.3}%, {:.1} ms)",
