@@ -5,9 +5,11 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use super::args::{parse_positive, split};
+use super::format::money;
 use crate::blueprint::resolve;
-use crate::cost::estimate::{dollars, multiple_name, thousands};
-use crate::cost::{Estimate, EstimateConfig, LineItem, PriceTable, estimate};
+use crate::cost::format::{multiple_name, thousands};
+use crate::cost::{Estimate, EstimateConfig, LineItem, estimate};
+use crate::pricing::PriceTable;
 
 pub(super) fn cost(args: &[String]) -> Result<(), String> {
     let (positional, flags) = split(args, &["--rps", "--json"], &[])?;
@@ -170,9 +172,4 @@ fn report(e: &Estimate) -> String {
         let _ = writeln!(out, "  - {assumption}");
     }
     out
-}
-
-/// Whole dollars with separators (cents below $100).
-fn money(usd: f64) -> String {
-    dollars(usd).trim_start_matches('$').to_string()
 }

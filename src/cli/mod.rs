@@ -3,6 +3,7 @@
 
 mod args;
 mod cost;
+mod format;
 mod report;
 mod run;
 

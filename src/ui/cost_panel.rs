@@ -6,7 +6,8 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 
 use crate::app::Showing;
-use crate::cost::{DISCLAIMER, EstimateConfig, LineItem, Point, PriceTable, price_run};
+use crate::cost::{DISCLAIMER, EstimateConfig, LineItem, Point, price_run};
+use crate::pricing::PriceTable;
 use crate::run::Summary;
 use crate::sim::MetricsHistory;
 
