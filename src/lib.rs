@@ -15,6 +15,7 @@ pub mod cost;
 #[cfg(feature = "app")]
 pub mod editor;
 pub mod nodes;
+pub mod pricing;
 pub mod run;
 pub mod scenario;
 pub mod sim;

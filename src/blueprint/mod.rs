@@ -11,8 +11,8 @@ pub use builtin::{BUILTINS, builtin};
 pub use document::{Document, Source};
 pub use error::LoadError;
 pub use schema::{
-    Blueprint, BreakerSpec, EdgeSpec, NodeSpec, Place, PoolSpec, Problem, RetrySpec, part_from_ron,
-    part_to_ron,
+    Blueprint, BreakerSpec, EdgeSpec, NodeSpec, Place, PoolSpec, Problem, RetrySpec, check_cost,
+    part_from_ron, part_to_ron,
 };
 pub use spawn::{Spawned, auto_layout, spawn_blueprint};
 

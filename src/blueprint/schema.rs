@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::LoadError;
 use crate::nodes::{NodeKind, Wiring};
+use crate::pricing::{CostSpec, PriceTable};
 use crate::sim::{
     Breaker, CallMode, Dist, EdgeId, Jitter, NodeId, Pool, RetryPolicy, ms_to_ns, positive,
 };
@@ -49,7 +50,38 @@ pub struct NodeSpec {
     pub region: Option<String>,
     /// The AWS service and size it is priced as; its kind's default when absent.
     #[serde(default)]
-    pub cost: Option<crate::cost::CostSpec>,
+    pub cost: Option<CostSpec>,
+}
+
+/// Checks that `cost` fits a node of `kind` (see [`costs_fitting`]), that its numbers are in
+/// range and that the sizes it names are in `table`.
+pub fn check_cost(cost: &CostSpec, kind: &NodeKind, table: &PriceTable) -> Result<(), String> {
+    cost.check_fits(kind.name(), costs_fitting(kind))?;
+    cost.check(table)
+}
+
+/// The cost variants (by name) that fit a node of `kind`. It belongs to the node kinds and
+/// moves into each kind's file with the kind's default (`cost::default_spec`).
+fn costs_fitting(kind: &NodeKind) -> &'static [&'static str] {
+    match kind {
+        NodeKind::Client(_) => &["Unpriced"],
+        NodeKind::LoadBalancer(_) => {
+            &["Alb", "Nlb", "ApiGatewayHttp", "ApiGatewayRest", "Unpriced"]
+        }
+        NodeKind::Service(_) => &["Ec2", "Fargate", "Lambda", "Unpriced"],
+        NodeKind::Cache(_) => &["ElastiCache", "Unpriced"],
+        NodeKind::Cdn(_) => &["CloudFront", "Unpriced"],
+        NodeKind::Database(_) => &[
+            "Rds",
+            "AuroraServerlessV2",
+            "DynamoDb",
+            "S3",
+            "OpenSearch",
+            "Unpriced",
+        ],
+        NodeKind::MessageQueue(_) => &["Sqs", "Sns", "Kinesis", "Msk", "Unpriced"],
+        NodeKind::ExternalApi(_) => &["Nat", "Unpriced"],
+    }
 }
 
 /// Retries on an edge.
@@ -340,7 +372,7 @@ impl Blueprint {
                 continue;
             }
             if let Some(cost) = &node.cost
-                && let Err(e) = cost.check(&node.kind, crate::cost::PriceTable::aws_us_east_1())
+                && let Err(e) = check_cost(cost, &node.kind, PriceTable::aws_us_east_1())
             {
                 problem(Place::Node(i), format!("node \"{}\" cost: {e}", node.id));
                 continue;

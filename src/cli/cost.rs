@@ -5,9 +5,11 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use super::args::CostArgs;
+use super::format::money;
 use crate::blueprint::resolve;
-use crate::cost::estimate::{dollars, multiple_name, thousands};
-use crate::cost::{Estimate, EstimateConfig, LineItem, PriceTable, estimate};
+use crate::cost::format::{multiple_name, thousands};
+use crate::cost::{Estimate, EstimateConfig, LineItem, estimate};
+use crate::pricing::PriceTable;
 
 /// Runs the command: estimates, writes the JSON if asked, prints the table.
 pub(super) fn cost(args: &CostArgs) -> Result<(), String> {
@@ -159,9 +161,4 @@ fn report(e: &Estimate) -> String {
         let _ = writeln!(out, "  - {assumption}");
     }
     out
-}
-
-/// Whole dollars with separators (cents below $100).
-fn money(usd: f64) -> String {
-    dollars(usd).trim_start_matches('$').to_string()
 }

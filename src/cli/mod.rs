@@ -5,6 +5,7 @@
 mod args;
 mod catalog;
 mod cost;
+mod format;
 mod outcome;
 mod report;
 mod run_command;

@@ -1,25 +1,35 @@
-//! What an architecture costs on AWS, and how that changes with traffic.
+//! What an architecture costs on AWS, and how that changes with traffic. The prices and the
+//! service each node maps to are data in [`crate::pricing`]; this module applies them to
+//! simulated traffic.
 //!
-//! - [`prices`]: the price table, shipped as data (`assets/pricing/aws-us-east-1.ron`) and
-//!   embedded, so the native and web builds price alike. Every price has a unit, tiers, a
-//!   source and a date.
-//! - [`spec`]: the optional `cost:` field of a blueprint node, naming the AWS service and
-//!   size it maps to (each kind has a default).
-//! - [`flow`]: expected reads and writes per node and edge, from the blueprint's structure.
-//! - [`estimate`]: runs the blueprint headless at 1x, 2x, 5x and 10x its rate, sizes each
-//!   node from its simulated load, prices the traffic, and says which line item grows
-//!   fastest and where the cost curve bends.
+//! - [`estimate()`]: runs the blueprint headless at 1x, 2x, 5x and 10x its rate, sizing each
+//!   node from its simulated load (`sizing`), pricing each node by its AWS service
+//!   (`services`, `usage`) and the traffic between them (`transfer`), and summing it
+//!   (`aggregate`) into the report types (`report`).
+//! - `curve` says which line item grows fastest and where the cost curve bends; `findings`
+//!   and `assumptions` say it in sentences, with numbers written by [`format`].
+//! - `defaults` gives the service a node maps to when its blueprint names none; [`flow`]
+//!   the expected reads and writes per node and edge, from the blueprint's structure.
 //!
 //! The figures are list-price estimates, not bills.
 
-pub mod estimate;
+mod aggregate;
+mod assumptions;
+mod config;
+mod curve;
+mod defaults;
+mod estimate;
+mod findings;
 pub mod flow;
-pub mod prices;
-pub mod spec;
+pub mod format;
+mod report;
+mod services;
+mod sizing;
+mod transfer;
+mod usage;
 
-pub use estimate::{
-    Bend, CostLine, DISCLAIMER, Estimate, EstimateConfig, Growth, LineItem, MULTIPLES, NodeCost,
-    Point, estimate, lambda_break_even_rps, price_run,
-};
-pub use prices::{Price, PriceTable, Provenance, Tier, Unit};
-pub use spec::CostSpec;
+pub use config::{EstimateConfig, MULTIPLES};
+pub use defaults::{default_spec, spec_of};
+pub use estimate::{estimate, price_run};
+pub use report::{Bend, CostLine, DISCLAIMER, Estimate, Growth, LineItem, NodeCost, Point};
+pub use services::compute::lambda_break_even_rps;

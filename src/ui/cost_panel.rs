@@ -5,8 +5,9 @@
 use bevy::prelude::*;
 use bevy_egui::egui;
 
-use crate::cost::{DISCLAIMER, EstimateConfig, LineItem, Point, PriceTable, price_run};
+use crate::cost::{DISCLAIMER, EstimateConfig, LineItem, Point, price_run};
 use crate::editor::Showing;
+use crate::pricing::PriceTable;
 use crate::run::Summary;
 use crate::sim::MetricsHistory;
 

@@ -8,10 +8,11 @@
 use std::collections::BTreeMap;
 
 use blastradius::blueprint::Blueprint;
-use blastradius::cost::spec::LambdaSpec;
 use blastradius::cost::{
-    EstimateConfig, LineItem, Point, PriceTable, estimate, lambda_break_even_rps, price_run,
+    EstimateConfig, LineItem, Point, estimate, lambda_break_even_rps, price_run,
 };
+use blastradius::pricing::PriceTable;
+use blastradius::pricing::spec::LambdaSpec;
 use blastradius::run::{NodeSummary, Summary};
 
 use crate::support::{assert_close, blueprint, summary};

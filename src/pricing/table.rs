@@ -50,12 +50,30 @@ pub struct Price {
     /// Memory of an instance type, GiB.
     #[serde(default)]
     pub memory_gib: Option<f64>,
+    /// What one load balancer capacity unit (LCU, NLCU) carries, for a price per LCU-hour.
+    #[serde(default)]
+    pub capacity_unit: Option<CapacityUnit>,
     /// Where the price was read.
     pub source_url: String,
     /// Date of that source (YYYY-MM-DD, or YYYY-MM).
     pub as_of: String,
     /// Whether the price came from the project's reference notes.
     pub origin: Provenance,
+}
+
+/// The dimensions of a load balancer capacity unit: an hour is billed at the largest number
+/// of units any one dimension needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityUnit {
+    /// New connections (or TCP flows) per second one unit carries.
+    pub new_connections_per_s: f64,
+    /// Active connections (or flows) one unit carries.
+    pub active_connections: f64,
+    /// GB processed per hour one unit carries.
+    pub gb_per_hour: f64,
+    /// Where the dimensions were read.
+    pub source_url: String,
 }
 
 /// A volume tier: from `from` base units used in the month, each unit costs `usd`.
@@ -184,6 +202,22 @@ impl Price {
         }
         if matches!(self.unit, Unit::Requests(0)) {
             return fail("Requests(n) needs n >= 1");
+        }
+        if let Some(lcu) = &self.capacity_unit {
+            if self.unit != Unit::LcuHour {
+                return fail("capacity_unit belongs to a price per LcuHour");
+            }
+            let dimensions = [
+                lcu.new_connections_per_s,
+                lcu.active_connections,
+                lcu.gb_per_hour,
+            ];
+            if dimensions.iter().any(|x| !(x.is_finite() && *x > 0.0)) {
+                return fail("every capacity_unit dimension must be > 0");
+            }
+            if !lcu.source_url.starts_with("https://") {
+                return fail("capacity_unit's source_url must be an https:// address");
+            }
         }
         Ok(())
     }
@@ -348,6 +382,39 @@ mod tests {
         let lambda = table.get("lambda.requests").unwrap();
         // 3M invocations: 1M free, 2M at $0.20 per million.
         assert!((lambda.usd_for(3e6) - 0.40).abs() < 1e-12);
+    }
+
+    #[test]
+    fn load_balancer_capacity_units_carry_the_published_dimensions() {
+        // AWS Elastic Load Balancing pricing: an LCU is 25 new connections/s, 3,000 active
+        // connections or 1 GB/h; an NLCU (TCP) 800 new flows/s, 100,000 active or 1 GB/h.
+        let table = PriceTable::aws_us_east_1();
+        for (key, new_per_s, active, gb_per_hour) in [
+            ("alb.lcu", 25.0, 3_000.0, 1.0),
+            ("nlb.lcu", 800.0, 100_000.0, 1.0),
+        ] {
+            let lcu = table.get(key).unwrap().capacity_unit.as_ref().unwrap();
+            assert_eq!(
+                (
+                    lcu.new_connections_per_s,
+                    lcu.active_connections,
+                    lcu.gb_per_hour
+                ),
+                (new_per_s, active, gb_per_hour),
+                "{key}"
+            );
+        }
+        let misplaced = AWS_US_EAST_1_RON.replacen(
+            "tiers: [(from: 0, usd: 0.0225)],",
+            "tiers: [(from: 0, usd: 0.0225)], capacity_unit: (new_connections_per_s: 25, \
+             active_connections: 3000, gb_per_hour: 1, source_url: \"https://aws.amazon.com/\"),",
+            1,
+        );
+        let err = PriceTable::parse(&misplaced).expect_err("an LCU on an hourly price");
+        assert!(
+            err.contains("alb.hours") && err.contains("LcuHour"),
+            "{err}"
+        );
     }
 
     #[test]

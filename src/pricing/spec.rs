@@ -1,10 +1,10 @@
 //! What a blueprint says about cost: the AWS service (and size) each node maps to, written
-//! as a node's optional `cost:` field. A node without one gets its kind's default.
+//! as a node's optional `cost:` field. Which services fit which node kind, and each kind's
+//! default, belong to the node kinds, not here.
 
 use serde::{Deserialize, Serialize};
 
-use super::prices::PriceTable;
-use crate::nodes::NodeKind;
+use super::table::PriceTable;
 
 /// The AWS service a node runs on, with its size. Written like a node kind:
 /// `cost: Ec2(instance: "c5.large")`, `cost: Rds(multi_az: true)`, `cost: CloudFront`.
@@ -355,21 +355,6 @@ impl Default for NatSpec {
 }
 
 impl CostSpec {
-    /// The service a node of `kind` maps to when its blueprint says nothing; `None` for
-    /// traffic sources, which cost nothing themselves.
-    pub fn default_for(kind: &NodeKind) -> Option<CostSpec> {
-        Some(match kind {
-            NodeKind::Client(_) => return None,
-            NodeKind::LoadBalancer(_) => CostSpec::Alb(LoadBalancerSpec::default()),
-            NodeKind::Service(_) => CostSpec::Ec2(Ec2Spec::default()),
-            NodeKind::Cache(_) => CostSpec::ElastiCache(ElastiCacheSpec::default()),
-            NodeKind::Cdn(_) => CostSpec::CloudFront,
-            NodeKind::Database(_) => CostSpec::Rds(RdsSpec::default()),
-            NodeKind::MessageQueue(_) => CostSpec::Sqs(SqsSpec::default()),
-            NodeKind::ExternalApi(_) => CostSpec::Nat(NatSpec::default()),
-        })
-    }
-
     /// The variant's name as written in a blueprint.
     pub fn name(&self) -> &'static str {
         match self {
@@ -396,41 +381,22 @@ impl CostSpec {
         }
     }
 
-    /// The variants that fit a node of `kind`.
-    pub fn fitting(kind: &NodeKind) -> &'static [&'static str] {
-        match kind {
-            NodeKind::Client(_) => &["Unpriced"],
-            NodeKind::LoadBalancer(_) => {
-                &["Alb", "Nlb", "ApiGatewayHttp", "ApiGatewayRest", "Unpriced"]
-            }
-            NodeKind::Service(_) => &["Ec2", "Fargate", "Lambda", "Unpriced"],
-            NodeKind::Cache(_) => &["ElastiCache", "Unpriced"],
-            NodeKind::Cdn(_) => &["CloudFront", "Unpriced"],
-            NodeKind::Database(_) => &[
-                "Rds",
-                "AuroraServerlessV2",
-                "DynamoDb",
-                "S3",
-                "OpenSearch",
-                "Unpriced",
-            ],
-            NodeKind::MessageQueue(_) => &["Sqs", "Sns", "Kinesis", "Msk", "Unpriced"],
-            NodeKind::ExternalApi(_) => &["Nat", "Unpriced"],
+    /// Checks that the spec is one of `fitting`, the variant names that fit a node of the
+    /// kind named `kind_name`.
+    pub fn check_fits(&self, kind_name: &str, fitting: &[&str]) -> Result<(), String> {
+        if fitting.contains(&self.name()) {
+            return Ok(());
         }
+        Err(format!(
+            "cost {} does not fit a {kind_name}; expected one of: {}",
+            self.name(),
+            fitting.join(", ")
+        ))
     }
 
-    /// Checks that the spec fits a node of `kind`, that its numbers are in range and that
-    /// the sizes it names are in `table`.
-    pub fn check(&self, kind: &NodeKind, table: &PriceTable) -> Result<(), String> {
-        let fits = Self::fitting(kind);
-        if !fits.contains(&self.name()) {
-            return Err(format!(
-                "cost {} does not fit a {}; expected one of: {}",
-                self.name(),
-                kind.name(),
-                fits.join(", ")
-            ));
-        }
+    /// Checks that the spec's numbers are in range and that the sizes it names are in
+    /// `table`.
+    pub fn check(&self, table: &PriceTable) -> Result<(), String> {
         let positive = |what: &str, x: f64| {
             if x.is_finite() && x > 0.0 {
                 Ok(())
