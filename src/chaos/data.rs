@@ -4,45 +4,23 @@
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::Injecting;
-use super::infrastructure::crash;
-pub(super) use super::infrastructure::{PressureParams, pressure};
+use super::infrastructure::{PressureParams, pressure};
+use super::injecting::Injecting;
+use super::kind::{Family, Kind};
 use super::target::edges_between;
-use crate::nodes::cache::Cache;
-use crate::nodes::keyspace::Keyspace;
 use crate::sim::{
-    CapacityLost, HitRateOverride, Model, NS_PER_S, Nanos, PoolShrunk, ReplicationDelayed,
-    SimClock, SimRng, Topology, ms_to_ns,
+    CapacityLost, Down, HitRateOverride, NS_PER_S, Nanos, PoolShrunk, RegisterModifier,
+    ReplicationDelayed, Shock, Slowdown, Topology, ms_to_ns,
 };
 
-/// Runs `f` on the keyspace of each cache in `nodes` at `at`; returns false (at scheduling
-/// time) when none of them has a keyspace.
-pub(super) fn on_keyspaces(
-    cx: &mut Injecting,
-    nodes: Vec<Entity>,
-    at: Nanos,
-    f: impl Fn(&mut Keyspace, Nanos, &mut SimRng) + Send + Sync + 'static,
-) -> bool {
-    let any = nodes.iter().any(|&e| {
-        cx.world
-            .get::<Model>(e)
-            .and_then(|m| m.0.as_any().downcast_ref::<Cache>())
-            .is_some_and(|c| c.lookup.keyspace.is_some())
-    });
-    cx.at(at, move |w| {
-        w.resource_scope(|w, mut rng: Mut<SimRng>| {
-            let now = w.resource::<SimClock>().now_ns;
-            for &e in &nodes {
-                if let Some(mut model) = w.get_mut::<Model>(e)
-                    && let Some(cache) = model.0.as_any_mut().downcast_mut::<Cache>()
-                    && let Some(ks) = cache.lookup.keyspace.as_mut()
-                {
-                    f(ks, now, &mut rng);
-                }
-            }
-        });
-    });
-    any
+/// Data-layer chaos: the modifiers its kinds put on caches, databases, queues and the edges into them (stampedes and flushes of keyspace caches act by a shock).
+pub(super) fn plugin(app: &mut App) {
+    app.register_modifier::<HitRateOverride>()
+        .register_modifier::<CapacityLost>()
+        .register_modifier::<ReplicationDelayed>()
+        .register_modifier::<PoolShrunk>()
+        .register_modifier::<Down>()
+        .register_modifier::<Slowdown>();
 }
 
 /// Cache stampede.
@@ -69,9 +47,7 @@ pub(super) fn stampede(p: &StampedeParams, cx: &mut Injecting) {
     // and the hit rate follows from the traffic refilling it. Fixed-ratio caches: forced.
     let nodes = cx.targets.nodes.clone();
     let start = cx.start_ns;
-    if !on_keyspaces(cx, nodes.clone(), start, |ks, now, rng| {
-        ks.expire_together(now, rng)
-    }) {
+    if !cx.shock(nodes.clone(), start, Shock::ExpireTogether) {
         let end = cx.end_or(p.default_duration_s);
         cx.modify_between(
             nodes,
@@ -81,6 +57,15 @@ pub(super) fn stampede(p: &StampedeParams, cx: &mut Injecting) {
         );
     }
 }
+
+/// The `cache-stampede` kind.
+pub(super) static CACHE_STAMPEDE: Kind<StampedeParams> = Kind {
+    name: "cache-stampede",
+    family: Family::Data,
+    description: "The cache's entries expire together (TTLs lined up): hit rate collapses.",
+    default_target: "kind:cache",
+    schedule: stampede,
+};
 
 /// Cache flush.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -101,11 +86,20 @@ impl Default for FlushParams {
 pub(super) fn flush(p: &FlushParams, cx: &mut Injecting) {
     let nodes = cx.targets.nodes.clone();
     let start = cx.start_ns;
-    if !on_keyspaces(cx, nodes.clone(), start, |ks, _, _| ks.flush()) {
+    if !cx.shock(nodes.clone(), start, Shock::Flush) {
         let end = cx.end_or(p.default_duration_s);
         cx.modify_between(nodes, HitRateOverride { ratio: 0.0 }, start, Some(end));
     }
 }
+
+/// The `cache-flush` kind.
+pub(super) static CACHE_FLUSH: Kind<FlushParams> = Kind {
+    name: "cache-flush",
+    family: Family::Data,
+    description: "The cache is emptied (a flush or a restart) and refills from the traffic.",
+    default_target: "kind:cache",
+    schedule: flush,
+};
 
 /// Hot key.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -137,6 +131,15 @@ pub(super) fn hot_key(p: &HotKeyParams, cx: &mut Injecting) {
     cx.modify(nodes, CapacityLost { remaining });
 }
 
+/// The `hot-key` kind.
+pub(super) static HOT_KEY: Kind<HotKeyParams> = Kind {
+    name: "hot-key",
+    family: Family::Data,
+    description: "One key takes a large share of the traffic and overloads its cache shard.",
+    default_target: "kind:cache",
+    schedule: hot_key,
+};
+
 /// Database primary failover.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -165,8 +168,17 @@ pub(super) fn failover(p: &FailoverParams, cx: &mut Injecting) {
         })
         .collect();
     let until = cx.start_ns + (p.failover_s * NS_PER_S as f64) as Nanos;
-    crash(cx, nodes, cx.start_ns, Some(until));
+    cx.crash(nodes, cx.start_ns, Some(until));
 }
+
+/// The `database-failover` kind.
+pub(super) static DATABASE_FAILOVER: Kind<FailoverParams> = Kind {
+    name: "database-failover",
+    family: Family::Data,
+    description: "The primary fails over: writes fail until a replica is promoted.",
+    default_target: "kind:database",
+    schedule: failover,
+};
 
 /// Replication lag.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -192,6 +204,15 @@ pub(super) fn replication_lag(p: &LagParams, cx: &mut Injecting) {
     );
 }
 
+/// The `replication-lag` kind.
+pub(super) static REPLICATION_LAG: Kind<LagParams> = Kind {
+    name: "replication-lag",
+    family: Family::Data,
+    description: "Writes reach the read replicas late: reads after writes see old data.",
+    default_target: "kind:database",
+    schedule: replication_lag,
+};
+
 /// Connection pool exhaustion.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -213,6 +234,15 @@ pub(super) fn pool_exhaustion(p: &PoolParams, cx: &mut Injecting) {
     cx.modify(edges, PoolShrunk { usable: p.usable });
 }
 
+/// The `pool-exhaustion` kind.
+pub(super) static POOL_EXHAUSTION: Kind<PoolParams> = Kind {
+    name: "pool-exhaustion",
+    family: Family::Data,
+    description: "Connections to the target leak: callers' pools have few usable ones left.",
+    default_target: "kind:database",
+    schedule: pool_exhaustion,
+};
+
 /// Broker outage.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -220,5 +250,32 @@ pub struct BrokerParams {}
 
 pub(super) fn broker_down(_: &BrokerParams, cx: &mut Injecting) {
     let nodes = cx.targets.nodes.clone();
-    crash(cx, nodes, cx.start_ns, cx.end_ns);
+    cx.crash(nodes, cx.start_ns, cx.end_ns);
 }
+
+/// The `broker-down` kind.
+pub(super) static BROKER_DOWN: Kind<BrokerParams> = Kind {
+    name: "broker-down",
+    family: Family::Data,
+    description: "The message broker goes down: producers get errors.",
+    default_target: "kind:message_queue",
+    schedule: broker_down,
+};
+
+/// The `slow-queries` kind.
+pub(super) static SLOW_QUERIES: Kind<PressureParams> = Kind {
+    name: "slow-queries",
+    family: Family::Data,
+    description: "Lock contention or a bad plan: the database's queries take longer.",
+    default_target: "kind:database",
+    schedule: pressure,
+};
+
+/// The `consumer-lag` kind.
+pub(super) static CONSUMER_LAG: Kind<PressureParams> = Kind {
+    name: "consumer-lag",
+    family: Family::Data,
+    description: "Queue consumers slow down: the backlog and the lag grow.",
+    default_target: "kind:message_queue",
+    schedule: pressure,
+};

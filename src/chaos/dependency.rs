@@ -1,10 +1,19 @@
 //! Dependency chaos: a third party that errors, throttles, slows down, or (for agents) an LLM
 //! that does both.
 
+use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::Injecting;
-use crate::sim::{ErrorCause, ErrorsInjected, LatencyAdded, Slowdown, ms_to_ns};
+use super::injecting::Injecting;
+use super::kind::{Family, Kind};
+use crate::sim::{ErrorCause, ErrorsInjected, LatencyAdded, RegisterModifier, Slowdown, ms_to_ns};
+
+/// Dependency chaos: the modifiers its kinds put on third parties and the edges into them.
+pub(super) fn plugin(app: &mut App) {
+    app.register_modifier::<ErrorsInjected>()
+        .register_modifier::<LatencyAdded>()
+        .register_modifier::<Slowdown>();
+}
 
 /// Upstream errors or throttling.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,6 +50,15 @@ pub(super) fn upstream_errors(p: &UpstreamParams, cx: &mut Injecting) {
     );
 }
 
+/// The `upstream-errors` kind.
+pub(super) static UPSTREAM_ERRORS: Kind<UpstreamParams> = Kind {
+    name: "upstream-errors",
+    family: Family::Dependency,
+    description: "The target answers a share of calls with 5xx (or 429 when throttling).",
+    default_target: "kind:external_api",
+    schedule: upstream_errors,
+};
+
 /// A slow dependency.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -65,6 +83,15 @@ pub(super) fn slow(p: &SlowParams, cx: &mut Injecting) {
         },
     );
 }
+
+/// The `slow-dependency` kind.
+pub(super) static SLOW_DEPENDENCY: Kind<SlowParams> = Kind {
+    name: "slow-dependency",
+    family: Family::Dependency,
+    description: "The target answers slowly, but not slowly enough to time out.",
+    default_target: "kind:external_api",
+    schedule: slow,
+};
 
 /// LLM or tool outage.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -96,3 +123,12 @@ pub(super) fn llm_outage(p: &LlmParams, cx: &mut Injecting) {
         },
     );
 }
+
+/// The `llm-outage` kind.
+pub(super) static LLM_OUTAGE: Kind<LlmParams> = Kind {
+    name: "llm-outage",
+    family: Family::Dependency,
+    description: "An LLM or tool API is slow and partly failing (agent blueprints).",
+    default_target: "kind:external_api",
+    schedule: llm_outage,
+};

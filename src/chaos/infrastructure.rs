@@ -1,13 +1,22 @@
 //! Infrastructure chaos: crashes, zone and region outages, CPU, memory and disk pressure,
 //! crash loops, clock skew, lost capacity.
 
+use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::Injecting;
+use super::injecting::Injecting;
+use super::kind::{Family, Kind};
 use super::target::nodes_of;
 use crate::sim::{
-    CapacityLost, Down, Event, EventQueue, NS_PER_S, Nanos, NodeId, Slowdown, ms_to_ns,
+    CapacityLost, Down, NS_PER_S, Nanos, RegisterModifier, Shock, Slowdown, ms_to_ns,
 };
+
+/// Infrastructure chaos: the modifiers its kinds put on nodes (clock skew acts by a shock).
+pub(super) fn plugin(app: &mut App) {
+    app.register_modifier::<Down>()
+        .register_modifier::<Slowdown>()
+        .register_modifier::<CapacityLost>();
+}
 
 /// Node failure.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -18,33 +27,23 @@ pub struct NodeFailureParams {
     pub restart_after_s: Option<f64>,
 }
 
-/// Takes `nodes` down at `from` (failing their queues at once) until `until`.
-pub(super) fn crash(
-    cx: &mut Injecting,
-    nodes: Vec<bevy::prelude::Entity>,
-    from: Nanos,
-    until: Option<Nanos>,
-) {
-    let ids: Vec<NodeId> = nodes
-        .iter()
-        .map(|&e| *cx.world.get::<NodeId>(e).expect("node has an id"))
-        .collect();
-    cx.modify_between(nodes, Down, from, until);
-    cx.at(from, move |w| {
-        let mut queue = w.resource_mut::<EventQueue>();
-        ids.into_iter()
-            .for_each(|node| queue.schedule(from, Event::Crashed { node }));
-    });
-}
-
 pub(super) fn node_failure(p: &NodeFailureParams, cx: &mut Injecting) {
     let until = p
         .restart_after_s
         .map(|s| cx.start_ns + (s * NS_PER_S as f64) as Nanos)
         .or(cx.end_ns);
     let nodes = cx.targets.nodes.clone();
-    crash(cx, nodes, cx.start_ns, until);
+    cx.crash(nodes, cx.start_ns, until);
 }
+
+/// The `node-failure` kind.
+pub(super) static NODE_FAILURE: Kind<NodeFailureParams> = Kind {
+    name: "node-failure",
+    family: Family::Infrastructure,
+    description: "The target crashes (work in progress is lost) and restarts when the scenario ends.",
+    default_target: "first:service",
+    schedule: node_failure,
+};
 
 /// Zone outage.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -57,6 +56,15 @@ pub struct ZoneParams {
 pub(super) fn az_outage(p: &ZoneParams, cx: &mut Injecting) {
     place_outage(cx, &p.zone, |n| n.zone.clone());
 }
+
+/// The `az-outage` kind.
+pub(super) static AZ_OUTAGE: Kind<ZoneParams> = Kind {
+    name: "az-outage",
+    family: Family::Infrastructure,
+    description: "Every node in an availability zone goes down.",
+    default_target: "all",
+    schedule: az_outage,
+};
 
 /// Crashes every node in one place (a zone or a region, read by `place_of`): the named one,
 /// or, when none is named, the place of the first target node that has one.
@@ -81,7 +89,7 @@ fn place_outage(
             .collect(),
         None => cx.targets.nodes.clone(),
     };
-    crash(cx, nodes, cx.start_ns, cx.end_ns);
+    cx.crash(nodes, cx.start_ns, cx.end_ns);
 }
 
 /// Region outage.
@@ -95,6 +103,15 @@ pub struct RegionParams {
 pub(super) fn region_outage(p: &RegionParams, cx: &mut Injecting) {
     place_outage(cx, &p.region, |n| n.region.clone());
 }
+
+/// The `region-outage` kind.
+pub(super) static REGION_OUTAGE: Kind<RegionParams> = Kind {
+    name: "region-outage",
+    family: Family::Infrastructure,
+    description: "Every node in a region goes down.",
+    default_target: "all",
+    schedule: region_outage,
+};
 
 /// CPU or disk pressure (a slowdown).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -119,6 +136,24 @@ pub(super) fn pressure(p: &PressureParams, cx: &mut Injecting) {
         },
     );
 }
+
+/// The `disk-pressure` kind.
+pub(super) static DISK_PRESSURE: Kind<PressureParams> = Kind {
+    name: "disk-pressure",
+    family: Family::Infrastructure,
+    description: "Disk full or slow IO: the target's work is slower.",
+    default_target: "kind:database",
+    schedule: pressure,
+};
+
+/// The `cpu-pressure` kind.
+pub(super) static CPU_PRESSURE: Kind<PressureParams> = Kind {
+    name: "cpu-pressure",
+    family: Family::Infrastructure,
+    description: "A noisy neighbour eats CPU: the target's work is slower.",
+    default_target: "first:service",
+    schedule: pressure,
+};
 
 /// Memory pressure.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -156,9 +191,18 @@ pub(super) fn memory_pressure(p: &MemoryParams, cx: &mut Injecting) {
     );
     if cx.end_ns.is_none_or(|e| e > crash_at) {
         let restart = crash_at + (p.restart_s * NS_PER_S as f64) as Nanos;
-        crash(cx, nodes, crash_at, Some(restart));
+        cx.crash(nodes, crash_at, Some(restart));
     }
 }
+
+/// The `memory-pressure` kind.
+pub(super) static MEMORY_PRESSURE: Kind<MemoryParams> = Kind {
+    name: "memory-pressure",
+    family: Family::Infrastructure,
+    description: "The target slows down (GC, swapping), then crashes when memory runs out.",
+    default_target: "first:service",
+    schedule: memory_pressure,
+};
 
 /// Crash loop.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -188,10 +232,19 @@ pub(super) fn crash_loop(p: &CrashLoopParams, cx: &mut Injecting) {
     );
     let mut t = cx.start_ns;
     while t < end {
-        crash(cx, nodes.clone(), t, Some((t + down).min(end)));
+        cx.crash(nodes.clone(), t, Some((t + down).min(end)));
         t += down + up;
     }
 }
+
+/// The `crash-loop` kind.
+pub(super) static CRASH_LOOP: Kind<CrashLoopParams> = Kind {
+    name: "crash-loop",
+    family: Family::Infrastructure,
+    description: "The target's process crashes, restarts, crashes again.",
+    default_target: "first:service",
+    schedule: crash_loop,
+};
 
 /// Clock skew.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -213,8 +266,17 @@ pub(super) fn clock_skew(p: &ClockSkewParams, cx: &mut Injecting) {
     let nodes = cx.targets.nodes.clone();
     let skew = ms_to_ns(p.ahead_s * 1000.0);
     let at = cx.start_ns;
-    super::data::on_keyspaces(cx, nodes, at, move |ks, now, _| ks.expire_within(now, skew));
+    cx.shock(nodes, at, Shock::ExpireWithin { within_ns: skew });
 }
+
+/// The `clock-skew` kind.
+pub(super) static CLOCK_SKEW: Kind<ClockSkewParams> = Kind {
+    name: "clock-skew",
+    family: Family::Infrastructure,
+    description: "The target's clock runs ahead: cached entries expire early.",
+    default_target: "kind:cache",
+    schedule: clock_skew,
+};
 
 /// Capacity loss.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -239,3 +301,12 @@ pub(super) fn capacity_loss(p: &CapacityParams, cx: &mut Injecting) {
         },
     );
 }
+
+/// The `capacity-loss` kind.
+pub(super) static CAPACITY_LOSS: Kind<CapacityParams> = Kind {
+    name: "capacity-loss",
+    family: Family::Infrastructure,
+    description: "Instances are lost and autoscaling cannot replace them.",
+    default_target: "first:service",
+    schedule: capacity_loss,
+};

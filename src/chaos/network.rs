@@ -1,13 +1,25 @@
 //! Network chaos: latency, loss, bandwidth, partitions, resets, DNS, cross-region links.
 
+use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::Injecting;
+use super::injecting::Injecting;
+use super::kind::{Family, Kind};
 use super::target::nodes_of;
 use crate::sim::{
     BandwidthCapped, ConnectionsReset, DnsFailing, Edge, LatencyAdded, PacketLoss, Partitioned,
-    ms_to_ns,
+    RegisterModifier, ms_to_ns,
 };
+
+/// Network chaos: the modifiers its kinds put on edges.
+pub(super) fn plugin(app: &mut App) {
+    app.register_modifier::<LatencyAdded>()
+        .register_modifier::<PacketLoss>()
+        .register_modifier::<BandwidthCapped>()
+        .register_modifier::<Partitioned>()
+        .register_modifier::<ConnectionsReset>()
+        .register_modifier::<DnsFailing>();
+}
 
 /// Latency injection.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,6 +51,15 @@ pub(super) fn latency(p: &LatencyParams, cx: &mut Injecting) {
     );
 }
 
+/// The `latency-injection` kind.
+pub(super) static LATENCY_INJECTION: Kind<LatencyParams> = Kind {
+    name: "latency-injection",
+    family: Family::Network,
+    description: "Adds latency (plus jitter) to every call into the target.",
+    default_target: "first:service",
+    schedule: latency,
+};
+
 /// Packet loss.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -62,6 +83,15 @@ pub(super) fn packet_loss(p: &PacketLossParams, cx: &mut Injecting) {
         },
     );
 }
+
+/// The `packet-loss` kind.
+pub(super) static PACKET_LOSS: Kind<PacketLossParams> = Kind {
+    name: "packet-loss",
+    family: Family::Network,
+    description: "Drops a share of packets into the target; TCP resends after a timeout.",
+    default_target: "first:service",
+    schedule: packet_loss,
+};
 
 /// Bandwidth cap.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -91,6 +121,15 @@ pub(super) fn bandwidth(p: &BandwidthParams, cx: &mut Injecting) {
     cx.modify(edges, cap);
 }
 
+/// The `bandwidth-cap` kind.
+pub(super) static BANDWIDTH_CAP: Kind<BandwidthParams> = Kind {
+    name: "bandwidth-cap",
+    family: Family::Network,
+    description: "Caps the bytes per second the target's answers can use; answers queue for the link.",
+    default_target: "first:service",
+    schedule: bandwidth,
+};
+
 /// Network partition.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -106,6 +145,15 @@ pub(super) fn partition(p: &PartitionParams, cx: &mut Injecting) {
     }
     cx.modify(edges, Partitioned);
 }
+
+/// The `network-partition` kind.
+pub(super) static NETWORK_PARTITION: Kind<PartitionParams> = Kind {
+    name: "network-partition",
+    family: Family::Network,
+    description: "Nothing gets through between two groups of nodes (one way or both).",
+    default_target: "kind:service|kind:cache",
+    schedule: partition,
+};
 
 /// Connection resets or hangs.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -137,6 +185,15 @@ pub(super) fn reset(p: &ResetParams, cx: &mut Injecting) {
     );
 }
 
+/// The `connection-reset` kind.
+pub(super) static CONNECTION_RESET: Kind<ResetParams> = Kind {
+    name: "connection-reset",
+    family: Family::Network,
+    description: "Resets (or hangs) a share of the connections into the target.",
+    default_target: "first:service",
+    schedule: reset,
+};
+
 /// DNS failure.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -146,6 +203,15 @@ pub(super) fn dns(_: &DnsParams, cx: &mut Injecting) {
     let edges = cx.targets.edges_in.clone();
     cx.modify(edges, DnsFailing);
 }
+
+/// The `dns-failure` kind.
+pub(super) static DNS_FAILURE: Kind<DnsParams> = Kind {
+    name: "dns-failure",
+    family: Family::Network,
+    description: "The target's name stops resolving: calls to it fail at once.",
+    default_target: "first:service",
+    schedule: dns,
+};
 
 /// Cross-region link loss.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -176,3 +242,12 @@ pub(super) fn cross_region(_: &CrossRegionParams, cx: &mut Injecting) {
         .collect();
     cx.modify(crossing, Partitioned);
 }
+
+/// The `cross-region-link-loss` kind.
+pub(super) static CROSS_REGION_LINK_LOSS: Kind<CrossRegionParams> = Kind {
+    name: "cross-region-link-loss",
+    family: Family::Network,
+    description: "The links between regions go dark.",
+    default_target: "all",
+    schedule: cross_region,
+};

@@ -3,12 +3,20 @@
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::Injecting;
-use super::infrastructure::crash;
+use super::injecting::Injecting;
+use super::kind::{Family, Kind};
 use crate::sim::{
-    Event, EventQueue, NS_PER_S, Nanos, NodeId, RetriesOverridden, SimRng, Slowdown, Topology,
-    TrafficScaled,
+    Down, Event, EventQueue, NS_PER_S, Nanos, NodeId, RegisterModifier, RetriesOverridden, SimRng,
+    Slowdown, Topology, TrafficScaled,
 };
+
+/// Traffic chaos: the modifiers its kinds put on sources, targets and the edges into them (the herd itself arrives as exact-time events).
+pub(super) fn plugin(app: &mut App) {
+    app.register_modifier::<TrafficScaled>()
+        .register_modifier::<Slowdown>()
+        .register_modifier::<RetriesOverridden>()
+        .register_modifier::<Down>();
+}
 
 /// Request spike.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,6 +54,15 @@ pub(super) fn spike(p: &SpikeParams, cx: &mut Injecting) {
     }
 }
 
+/// The `request-spike` kind.
+pub(super) static REQUEST_SPIKE: Kind<SpikeParams> = Kind {
+    name: "request-spike",
+    family: Family::Traffic,
+    description: "Traffic multiplies (ramping up), as on a launch or a sale.",
+    default_target: "kind:client",
+    schedule: spike,
+};
+
 /// Thundering herd after an outage.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -71,7 +88,7 @@ impl Default for HerdParams {
 pub(super) fn herd(p: &HerdParams, cx: &mut Injecting) {
     let nodes = cx.targets.nodes.clone();
     let back = cx.start_ns + (p.outage_s * NS_PER_S as f64) as Nanos;
-    crash(cx, nodes, cx.start_ns, Some(back));
+    cx.crash(nodes, cx.start_ns, Some(back));
     let sources: Vec<NodeId> = {
         let topology = cx.world.resource::<Topology>().clone();
         topology
@@ -106,6 +123,15 @@ pub(super) fn herd(p: &HerdParams, cx: &mut Injecting) {
     });
 }
 
+/// The `thundering-herd` kind.
+pub(super) static THUNDERING_HERD: Kind<HerdParams> = Kind {
+    name: "thundering-herd",
+    family: Family::Traffic,
+    description: "The target is out for a while; when it comes back, every client reconnects at once.",
+    default_target: "kind:load_balancer",
+    schedule: herd,
+};
+
 /// Retry storm.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -137,6 +163,15 @@ pub(super) fn retry_storm(p: &RetryStormParams, cx: &mut Injecting) {
     );
 }
 
+/// The `retry-storm` kind.
+pub(super) static RETRY_STORM: Kind<RetryStormParams> = Kind {
+    name: "retry-storm",
+    family: Family::Traffic,
+    description: "The target slows down and every caller retries aggressively, multiplying the load.",
+    default_target: "first:service",
+    schedule: retry_storm,
+};
+
 /// Bot flood.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -160,3 +195,12 @@ pub(super) fn bots(p: &BotParams, cx: &mut Injecting) {
         },
     );
 }
+
+/// The `bot-flood` kind.
+pub(super) static BOT_FLOOD: Kind<BotParams> = Kind {
+    name: "bot-flood",
+    family: Family::Traffic,
+    description: "A flood of bot requests on top of the users' traffic.",
+    default_target: "kind:client",
+    schedule: bots,
+};

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::keyspace::{Keyspace, KeyspaceParams, Lookup};
 use super::{Built, Capacity, Forwarding, Kind, Look, Outline, Wiring};
 use crate::any_accessors;
-use crate::sim::{Behaviour, Call, Cx, Dist, EdgeId, Nanos, Next, Reply, RequestKind, Sampler};
+use crate::sim::{
+    Behaviour, Call, Cx, Dist, EdgeId, Nanos, Next, Reply, RequestKind, Sampler, Shock, SimRng,
+};
 
 /// Parameters of a cache.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -188,6 +190,23 @@ impl HitOrMiss {
         }
     }
 
+    /// Whether `shock` hits anything: only keyspace caches have entries to lose.
+    pub fn takes_shock(&self, _: Shock) -> bool {
+        self.keyspace.is_some()
+    }
+
+    /// Chaos hits the contents now: entries expire together or early, or all go.
+    pub fn shock(&mut self, shock: Shock, now_ns: Nanos, rng: &mut SimRng) {
+        let Some(ks) = self.keyspace.as_mut() else {
+            return;
+        };
+        match shock {
+            Shock::ExpireTogether => ks.expire_together(now_ns, rng),
+            Shock::ExpireWithin { within_ns } => ks.expire_within(now_ns, within_ns),
+            Shock::Flush => ks.flush(),
+        }
+    }
+
     /// After a read-through fetch: keep the value.
     pub fn after_fetch(&mut self, cx: &mut Cx, call: &Call, reply: Reply) -> Next {
         if reply.error.is_none()
@@ -251,6 +270,14 @@ impl Behaviour for Cache {
 
     fn after_calls(&mut self, cx: &mut Cx, call: &mut Call, reply: Reply) -> Next {
         self.lookup.after_fetch(cx, call, reply)
+    }
+
+    fn takes_shock(&self, shock: Shock) -> bool {
+        self.lookup.takes_shock(shock)
+    }
+
+    fn shock(&mut self, shock: Shock, now_ns: Nanos, rng: &mut SimRng) {
+        self.lookup.shock(shock, now_ns, rng);
     }
 
     any_accessors!();

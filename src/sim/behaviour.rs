@@ -10,7 +10,7 @@ use bevy::prelude::*;
 
 use super::call::{Call, Reply, RequestKind};
 use super::metrics::NodeMetrics;
-use super::modifiers::NodeMods;
+use super::modifiers::{NodeMods, Shock};
 use super::rng::SimRng;
 use super::time::Nanos;
 use super::topology::{EdgeId, NodeId};
@@ -109,6 +109,17 @@ pub trait Behaviour: Send + Sync + 'static {
     fn pick_replica(&mut self, cx: &mut Cx, key: u32, replicas: usize) -> Option<usize> {
         let _ = key;
         Some(cx.rng.below(replicas as u32) as usize)
+    }
+
+    /// Chaos: whether the kind has contents a [`Shock`] would hit (a cache's keys).
+    fn takes_shock(&self, shock: Shock) -> bool {
+        let _ = shock;
+        false
+    }
+
+    /// Chaos: `shock` hits the node's contents now, at `now_ns`.
+    fn shock(&mut self, shock: Shock, now_ns: Nanos, rng: &mut SimRng) {
+        let _ = (shock, now_ns, rng);
     }
 
     /// The kind's parameters, for inspection.

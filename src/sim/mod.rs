@@ -36,9 +36,9 @@ pub use metrics::{
 };
 pub use modifiers::{
     Active, BandwidthCapped, CapacityLost, ConnectionsReset, DnsFailing, Down, EdgeMods,
-    ErrorsInjected, HitRateOverride, InjectionId, LatencyAdded, NodeMods, PacketLoss, Partitioned,
-    PoolShrunk, ReplicationDelayed, RetriesOverridden, Slowdown, TrafficScaled, inject, lift,
-    lift_all,
+    ErrorsInjected, FoldFn, Folded, HitRateOverride, InjectionId, LatencyAdded, Modifier,
+    ModifierRegistry, NodeMods, PacketLoss, Partitioned, PoolShrunk, RegisterModifier,
+    ReplicationDelayed, RetriesOverridden, Shock, Slowdown, TrafficScaled, inject, lift, lift_all,
 };
 pub use plugin::{SimPlugin, SimSystems, SimUpdate};
 pub use queue::{Event, EventQueue};

@@ -264,3 +264,49 @@ fn autoscaling_recovers_from_a_spike_after_the_boot_delay() {
         "it scaled out"
     );
 }
+
+#[test]
+fn injections_compose_and_stopping_one_lifts_only_its_modifiers() {
+    use blastradius::chaos::stop;
+    use blastradius::run::{HeadlessRun, RunConfig};
+    use blastradius::sim::{EdgeMods, Topology};
+
+    let mut sim = HeadlessRun::new(&three_tier(), RunConfig::new(1, 10.0)).expect("spawns");
+    // Both land on the edges into app-1: 200 ms + 100 ms added, 5% packet loss.
+    let latency = sim
+        .inject(&chaos("latency-injection@1s:app-1"))
+        .expect("resolves");
+    let mut more = chaos("latency-injection@1s:app-1");
+    more.chaos = blastradius::chaos::Chaos::LatencyInjection(
+        ron::from_str("(add_ms: 100, jitter_ms: 0)").expect("parses"),
+    );
+    sim.inject(&more).expect("resolves");
+    sim.inject(&chaos("packet-loss@1s:app-1"))
+        .expect("resolves");
+    sim.advance_to(2_000_000_000);
+
+    let world = sim.app.world_mut();
+    let edges = world.resource::<Topology>().edges.clone();
+    let into_app = |world: &bevy::prelude::World| -> Vec<EdgeMods> {
+        edges
+            .iter()
+            .map(|&e| EdgeMods::read(world, e))
+            .filter(EdgeMods::any)
+            .collect()
+    };
+    let active = into_app(world);
+    assert!(!active.is_empty(), "the chaos is on some edges");
+    for m in &active {
+        let added = m.latency.expect("latency added");
+        assert_eq!(added.add_ns, 300_000_000, "200 ms + 100 ms");
+        assert_eq!(added.jitter_ns, 50_000_000, "50 ms + 0 ms of jitter");
+        assert!((m.loss - 0.05).abs() < 1e-12);
+    }
+
+    // Stopping the first leaves the other two as they were.
+    stop(world, latency);
+    for m in into_app(world) {
+        assert_eq!(m.latency.map(|l| l.add_ns), Some(100_000_000));
+        assert!((m.loss - 0.05).abs() < 1e-12);
+    }
+}
