@@ -52,11 +52,11 @@ impl Injecting<'_> {
         let id = self.id;
         let on = entities.clone();
         self.at(from_ns, move |w| {
-            on.into_iter().for_each(|e| inject(w, e, id, value.clone()))
+            on.into_iter().for_each(|e| inject(w, e, id, value.clone()));
         });
         if let Some(until) = until_ns {
             self.at(until, move |w| {
-                entities.into_iter().for_each(|e| lift::<T>(w, e, id))
+                entities.into_iter().for_each(|e| lift::<T>(w, e, id));
             });
         }
     }

@@ -17,6 +17,7 @@ pub enum Arrival {
 }
 
 /// How the rate changes over time (times in seconds from the start of the run).
+#[expect(missing_docs, reason = "each variant's doc names its fields")]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub enum Pattern {

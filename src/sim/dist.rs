@@ -9,6 +9,7 @@ use super::time::{NS_PER_MS, Nanos};
 const Z_P99: f64 = 2.326_347_874_040_841;
 
 /// A distribution of durations, in milliseconds.
+#[expect(missing_docs, reason = "each variant's doc names its fields")]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Dist {
@@ -71,6 +72,7 @@ impl Dist {
 }
 
 /// A [`Dist`] prepared for sampling in nanoseconds.
+#[expect(missing_docs, reason = "each variant's doc names its fields")]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Sampler {
     /// Always this many nanoseconds.

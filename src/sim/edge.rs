@@ -71,6 +71,7 @@ impl RetryPolicy {
 }
 
 /// Circuit breaker states.
+#[expect(missing_docs, reason = "each variant's doc names its fields")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BreakerState {
     /// Calls flow; failures are counted.

@@ -38,7 +38,8 @@ pub use modifiers::{
     Active, BandwidthCapped, CapacityLost, ConnectionsReset, DnsFailing, Down, EdgeMods,
     ErrorsInjected, FoldFn, Folded, HitRateOverride, InjectionId, LatencyAdded, Modifier,
     ModifierRegistry, NodeMods, PacketLoss, Partitioned, PoolShrunk, RegisterModifier,
-    ReplicationDelayed, RetriesOverridden, Shock, Slowdown, TrafficScaled, inject, lift, lift_all,
+    ReplicationDelayed, RetriesOverridden, Shock, Slowdown, TrafficScaled, UnderChaos, inject,
+    lift, lift_all,
 };
 pub use plugin::{SimPlugin, SimSystems, SimUpdate};
 pub use queue::{Event, EventQueue};

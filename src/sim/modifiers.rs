@@ -126,20 +126,42 @@ pub fn inject<T: Modifier>(world: &mut World, entity: Entity, id: InjectionId, v
             e.insert(Active(vec![(id, value)]));
         }
     }
+    match e.get_mut::<UnderChaos>() {
+        Some(mut count) => count.0 += 1,
+        None => {
+            e.insert(UnderChaos(1));
+        }
+    }
 }
+
+/// How many modifiers of any type are active on an entity (the component goes with the last
+/// one): what the canvas reads to mark chaos without listing every modifier.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnderChaos(pub u32);
 
 /// Lifts injection `id`'s modifier of type `T` (the component goes when none is left).
 pub fn lift<T: Send + Sync + Clone + 'static>(world: &mut World, entity: Entity, id: InjectionId) {
     let mut e = world.entity_mut(entity);
-    let empty = match e.get_mut::<Active<T>>() {
+    let (lifted, empty) = match e.get_mut::<Active<T>>() {
         Some(mut active) => {
+            let before = active.0.len();
             active.0.retain(|(i, _)| *i != id);
-            active.0.is_empty()
+            (before - active.0.len(), active.0.is_empty())
         }
-        None => false,
+        None => (0, false),
     };
     if empty {
         e.remove::<Active<T>>();
+    }
+    if lifted > 0 {
+        let left = e
+            .get::<UnderChaos>()
+            .map_or(0, |c| c.0.saturating_sub(lifted as u32));
+        if left == 0 {
+            e.remove::<UnderChaos>();
+        } else {
+            e.insert(UnderChaos(left));
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use super::time::Nanos;
 use super::topology::{EdgeId, NodeId};
 
 /// Something that happens at an instant of simulated time.
+#[expect(missing_docs, reason = "each variant's doc names its fields")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     /// A traffic source emits its next request.

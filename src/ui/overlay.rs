@@ -9,7 +9,8 @@ use super::canvas_view::CanvasView;
 use super::state::UiState;
 use crate::blueprint::{Document, Place, Spawned};
 use crate::editor::{Editor, Selection, node_position};
-use crate::view::{LabelData, NodeChaos, label_text};
+use crate::sim::{Active, Down, UnderChaos};
+use crate::view::{LabelData, label_text, other_chaos};
 
 const RED: egui::Color32 = egui::Color32::from_rgb(255, 95, 95);
 const SELECT: egui::Color32 = egui::Color32::from_rgb(255, 220, 90);
@@ -38,8 +39,10 @@ pub(super) fn show(ctx: &egui::Context, world: &mut World) {
         .last()
         .cloned();
     let chaos: Vec<Entity> = world
-        .query_filtered::<Entity, NodeChaos>()
+        .query::<(Entity, Option<&UnderChaos>, Option<&Active<Down>>)>()
         .iter(world)
+        .filter(|(_, under, down)| other_chaos(*under, *down) > 0)
+        .map(|(e, ..)| e)
         .collect();
     let mut labels = world.query::<LabelData>();
     // Whole sizes only: each size is rasterised into the font atlas once.

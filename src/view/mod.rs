@@ -13,4 +13,4 @@ pub use camera::{CameraCues, PointerOnCanvas, ViewCamera, ViewSystems};
 pub use particles::ParticleStats;
 pub use plugin::ViewPlugin;
 pub use real_time::RealTimeRatio;
-pub use shapes::{LabelData, NodeChaos, NodeShape, label_text, node_colour};
+pub use shapes::{LabelData, NodeShape, label_text, node_colour, other_chaos};

@@ -6,10 +6,9 @@ use bevy::prelude::*;
 use bevy_prototype_lyon::prelude::*;
 
 use crate::nodes::{Look, Outline};
-use crate::sim;
 
 use crate::sim::{
-    Active, Down, Edge, MetricsHistory, Node, NodeWindow, Station, Topology, UNBOUNDED,
+    Active, Down, Edge, MetricsHistory, Node, NodeWindow, Station, Topology, UNBOUNDED, UnderChaos,
 };
 
 /// The drawing of a node (a child of nothing: it follows the node's position).
@@ -39,27 +38,12 @@ const NODE_RADIUS: f32 = 34.0;
 /// Every drawing entity (replaced when a blueprint loads).
 type Drawings = Or<(With<NodeShape>, With<EdgeShape>)>;
 
-/// Edges with chaos on them (drawn magenta).
-type EdgeChaos = Or<(
-    With<Active<sim::Partitioned>>,
-    With<Active<sim::LatencyAdded>>,
-    With<Active<sim::PacketLoss>>,
-    With<Active<sim::ConnectionsReset>>,
-    With<Active<sim::DnsFailing>>,
-    With<Active<sim::BandwidthCapped>>,
-    With<Active<sim::PoolShrunk>>,
-    With<Active<sim::RetriesOverridden>>,
-)>;
-
-/// Nodes with chaos on them other than being down (labelled `[CHAOS]`).
-pub type NodeChaos = Or<(
-    With<Active<sim::Slowdown>>,
-    With<Active<sim::CapacityLost>>,
-    With<Active<sim::ErrorsInjected>>,
-    With<Active<sim::HitRateOverride>>,
-    With<Active<sim::TrafficScaled>>,
-    With<Active<sim::ReplicationDelayed>>,
-)>;
+/// How much chaos a node has on it besides being down (labelled `[CHAOS]` when any).
+pub fn other_chaos(under: Option<&UnderChaos>, down: Option<&Active<Down>>) -> u32 {
+    under
+        .map_or(0, |u| u.0)
+        .saturating_sub(down.map_or(0, |d| d.0.len() as u32))
+}
 
 /// What a label shows: the node, its size, and whether it is down.
 pub type LabelData = (Entity, &'static Node, &'static Station, Has<Active<Down>>);
@@ -222,7 +206,7 @@ fn style_edges(
     history: Res<MetricsHistory>,
     nodes: Query<&Node>,
     edge_components: Query<&Edge>,
-    chaos: Query<(), EdgeChaos>,
+    chaos: Query<(), With<UnderChaos>>,
     mut shapes: Query<(&EdgeShape, &mut Shape)>,
 ) {
     let Some(last) = history.windows.last() else {

@@ -310,3 +310,19 @@ fn injections_compose_and_stopping_one_lifts_only_its_modifiers() {
         assert!((m.loss - 0.05).abs() < 1e-12);
     }
 }
+
+#[test]
+fn the_chaos_count_follows_every_modifier_in_and_out() {
+    use bevy::prelude::*;
+    use blastradius::sim::{Down, UnderChaos, inject, lift, lift_all};
+    let mut world = World::new();
+    let node = world.spawn_empty().id();
+    let count = |world: &World| world.get::<UnderChaos>(node).map(|c| c.0);
+    inject(&mut world, node, 1, Down);
+    inject(&mut world, node, 2, Down);
+    assert_eq!(count(&world), Some(2), "two injections, two modifiers");
+    lift::<Down>(&mut world, node, 1);
+    assert_eq!(count(&world), Some(1), "one lifted");
+    lift_all(&mut world, node, 2);
+    assert_eq!(count(&world), None, "none left: the marker goes");
+}

@@ -107,9 +107,9 @@ fn run_segment(world: &mut World, horizon_ns: Nanos) {
                         engine.now = at;
                         engine.handle(event);
                     }
-                })
-            })
-        })
+                });
+            });
+        });
     });
 
     for (&entity, slot) in topology.nodes.iter().zip(nodes) {
