@@ -29,7 +29,6 @@ pub struct UiState {
     pub params_error: Option<String>,
 }
 
-
 /// Where the buttons a script may click were drawn last frame, by name (`inject`: the chaos
 /// panel's Inject button), in egui points (the page's CSS pixels). The browser build publishes
 /// them for its end-to-end test, which clicks them where they are, not at fixed coordinates.
