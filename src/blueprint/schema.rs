@@ -53,35 +53,20 @@ pub struct NodeSpec {
     pub cost: Option<CostSpec>,
 }
 
-/// Checks that `cost` fits a node of `kind` (see [`costs_fitting`]), that its numbers are in
-/// range and that the sizes it names are in `table`.
-pub fn check_cost(cost: &CostSpec, kind: &NodeKind, table: &PriceTable) -> Result<(), String> {
-    cost.check_fits(kind.name(), costs_fitting(kind))?;
-    cost.check(table)
+impl NodeSpec {
+    /// The AWS service (and size) it is priced as: its own `cost`, or its kind's default;
+    /// `None` for what costs nothing itself (traffic sources).
+    pub fn priced_as(&self) -> Option<CostSpec> {
+        self.cost.clone().or_else(|| self.kind.default_cost())
+    }
 }
 
-/// The cost variants (by name) that fit a node of `kind`. It belongs to the node kinds and
-/// moves into each kind's file with the kind's default (`cost::default_spec`).
-fn costs_fitting(kind: &NodeKind) -> &'static [&'static str] {
-    match kind {
-        NodeKind::Client(_) => &["Unpriced"],
-        NodeKind::LoadBalancer(_) => {
-            &["Alb", "Nlb", "ApiGatewayHttp", "ApiGatewayRest", "Unpriced"]
-        }
-        NodeKind::Service(_) => &["Ec2", "Fargate", "Lambda", "Unpriced"],
-        NodeKind::Cache(_) => &["ElastiCache", "Unpriced"],
-        NodeKind::Cdn(_) => &["CloudFront", "Unpriced"],
-        NodeKind::Database(_) => &[
-            "Rds",
-            "AuroraServerlessV2",
-            "DynamoDb",
-            "S3",
-            "OpenSearch",
-            "Unpriced",
-        ],
-        NodeKind::MessageQueue(_) => &["Sqs", "Sns", "Kinesis", "Msk", "Unpriced"],
-        NodeKind::ExternalApi(_) => &["Nat", "Unpriced"],
-    }
+/// Checks that `cost` fits a node of `kind` (one of its kind's
+/// [`fitting_costs`](crate::nodes::Kind::fitting_costs)), that its numbers are in range and
+/// that the sizes it names are in `table`.
+pub fn check_cost(cost: &CostSpec, kind: &NodeKind, table: &PriceTable) -> Result<(), String> {
+    cost.check_fits(kind.name(), kind.fitting_costs())?;
+    cost.check(table)
 }
 
 /// Retries on an edge.

@@ -5,15 +5,13 @@
 use std::collections::BTreeMap;
 
 use super::config::EstimateConfig;
-use super::defaults::spec_of;
 use super::flow::Flows;
 use super::report::{CostLine, LineItem, NodeCost, Point};
 use super::services::{compute, data_stores, messaging, network};
-use super::sizing::{capacity_units, needed_units, steady_span_s, units_for};
+use super::sizing::{needed_units, steady_span_s, units_for};
 use super::transfer::{cross_zone_transfer, internet_transfer};
 use super::usage::{Context, Priced, simulated_duration_ms};
 use crate::blueprint::{Blueprint, NodeSpec};
-use crate::nodes::NodeKind;
 use crate::pricing::{CostSpec, PriceTable};
 use crate::run::Summary;
 
@@ -32,9 +30,9 @@ pub(super) fn price(
         blueprint
             .nodes
             .iter()
-            .filter_map(|n| match &n.kind {
-                NodeKind::Client(c) => Some(c.rps * c.response_bytes as f64),
-                _ => None,
+            .filter_map(|n| {
+                let (rps, bytes) = n.kind.offered_rps().zip(n.kind.response_bytes())?;
+                Some(rps * bytes as f64)
             })
             .sum::<f64>()
             / client_rps
@@ -56,17 +54,21 @@ pub(super) fn price(
     let mut short = Vec::new();
     let mut limits = Vec::new();
     for node in &blueprint.nodes {
-        let Some(spec) = spec_of(node) else {
+        let Some(spec) = node.priced_as() else {
             continue;
         };
         let floor = floors
             .get(&node.id)
             .copied()
-            .or(capacity_units(&node.kind))
+            .or(node.kind.capacity_units())
             .unwrap_or(1);
         let need = needed_units(node, summary, cx.span_s, cx.target);
         let units = units_for(node, need, floor, table);
-        if capacity_units(&node.kind).is_some_and(|simulated| need > simulated as f64 + 1e-9) {
+        if node
+            .kind
+            .capacity_units()
+            .is_some_and(|simulated| need > simulated as f64 + 1e-9)
+        {
             short.push(node.id.clone());
         }
         let priced = price_node(&cx, node, &spec, units, need)?;
@@ -131,7 +133,9 @@ pub(super) fn price(
                 size,
                 size_steps,
                 usd_per_month,
-                call_ms: matches!(n.kind, NodeKind::Service(_))
+                call_ms: n
+                    .kind
+                    .runs_on_compute()
                     .then(|| simulated_duration_ms(&cx, &n.id)),
             })
         })
@@ -140,7 +144,7 @@ pub(super) fn price(
     let requests_per_month = blueprint
         .nodes
         .iter()
-        .filter(|n| matches!(n.kind, NodeKind::Client(_)))
+        .filter(|n| n.kind.offered_rps().is_some())
         .map(|n| cx.arrival_rate(&n.id))
         .sum::<f64>()
         * cx.seconds;

@@ -1,12 +1,10 @@
 //! What the numbers say, in sentences: the fastest-growing line item, the bend, the largest
 //! cost, where Lambda would cost what the instances do, grown pools, limits and shortfalls.
 
-use super::defaults::spec_of;
 use super::format::{dollars, multiple_name, thousands};
 use super::report::{Bend, Growth, LineItem, Point};
 use super::services::compute::lambda_break_even_rps;
 use crate::blueprint::Blueprint;
-use crate::nodes::NodeKind;
 use crate::pricing::spec::LambdaSpec;
 use crate::pricing::{CostSpec, PriceTable};
 
@@ -137,8 +135,11 @@ fn lambda_findings(blueprint: &Blueprint, first: &Point, table: &PriceTable) -> 
     type Group<'a> = ((String, String, String), Vec<&'a str>, f64, f64);
     let mut groups: Vec<Group> = Vec::new();
     for node in &blueprint.nodes {
-        if !matches!(node.kind, NodeKind::Service(_))
-            || !matches!(spec_of(node), Some(CostSpec::Ec2(_) | CostSpec::Fargate(_)))
+        if !node.kind.runs_on_compute()
+            || !matches!(
+                node.priced_as(),
+                Some(CostSpec::Ec2(_) | CostSpec::Fargate(_))
+            )
         {
             continue;
         }

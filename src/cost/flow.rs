@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::blueprint::Blueprint;
-use crate::nodes::NodeKind;
+use crate::nodes::Forwarding;
 use crate::nodes::plan::{CallStep, When};
 
 /// Reads and writes per second.
@@ -54,12 +54,12 @@ impl Flows {
     pub fn of(bp: &Blueprint) -> Flows {
         let mut flows = Flows::default();
         for node in &bp.nodes {
-            if let NodeKind::Client(c) = &node.kind
+            if let (Some(rps), Some(read_ratio)) = (node.kind.offered_rps(), node.kind.read_ratio())
                 && let Some(edge) = bp.edges.iter().find(|e| e.from == node.id)
             {
                 let rate = ReadsWrites {
-                    reads_per_s: c.rps * c.read_ratio,
-                    writes_per_s: c.rps * (1.0 - c.read_ratio),
+                    reads_per_s: rps * read_ratio,
+                    writes_per_s: rps * (1.0 - read_ratio),
                 };
                 flows.push(bp, &node.id, &edge.to, rate, 0);
             }
@@ -102,8 +102,8 @@ impl Flows {
         let Some(node) = bp.nodes.iter().find(|n| n.id == to) else {
             return;
         };
-        match &node.kind {
-            NodeKind::LoadBalancer(_) => {
+        match node.kind.forwarding() {
+            Forwarding::Spread => {
                 let outs: Vec<&str> = bp
                     .edges
                     .iter()
@@ -115,19 +115,11 @@ impl Flows {
                     self.push(bp, to, out, rate.scaled(each, each), depth + 1);
                 }
             }
-            NodeKind::Service(p) => self.push_plan(bp, to, &p.calls, rate, depth),
-            NodeKind::MessageQueue(p) => self.push_plan(bp, to, &p.calls, rate, depth),
-            NodeKind::Cache(p) => {
-                if let Some(origin) = &p.origin {
-                    let miss = 1.0 - p.hit_ratio;
-                    self.push(bp, to, origin, rate.scaled(miss, 0.0), depth + 1);
-                }
+            Forwarding::Plan(calls) => self.push_plan(bp, to, calls, rate, depth),
+            Forwarding::Misses { origin, miss_share } => {
+                self.push(bp, to, origin, rate.scaled(miss_share, 0.0), depth + 1);
             }
-            NodeKind::Cdn(p) => {
-                let miss = 1.0 - p.edge_hit_ratio;
-                self.push(bp, to, &p.origin, rate.scaled(miss, 0.0), depth + 1);
-            }
-            NodeKind::Client(_) | NodeKind::Database(_) | NodeKind::ExternalApi(_) => {}
+            Forwarding::Nothing => {}
         }
     }
 
@@ -176,10 +168,12 @@ impl Flows {
             }
             if let (Some(miss_to), [target]) = (on_miss, targets.as_slice()) {
                 // Only a cache-aside cache reports misses; writes never miss.
-                let miss = match bp.nodes.iter().find(|n| n.id == *target).map(|n| &n.kind) {
-                    Some(NodeKind::Cache(c)) if c.origin.is_none() => 1.0 - c.hit_ratio,
-                    _ => 0.0,
-                };
+                let miss = bp
+                    .nodes
+                    .iter()
+                    .find(|n| n.id == *target)
+                    .and_then(|n| n.kind.aside_miss_share())
+                    .unwrap_or(0.0);
                 self.push(bp, from, miss_to, sent.scaled(miss, 0.0), depth + 1);
             }
         }

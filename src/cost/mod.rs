@@ -8,8 +8,9 @@
 //!   (`aggregate`) into the report types (`report`).
 //! - `curve` says which line item grows fastest and where the cost curve bends; `findings`
 //!   and `assumptions` say it in sentences, with numbers written by [`format`].
-//! - `defaults` gives the service a node maps to when its blueprint names none; [`flow`]
-//!   the expected reads and writes per node and edge, from the blueprint's structure.
+//! - [`flow`] gives the expected reads and writes per node and edge, from the blueprint's
+//!   structure. The service a node maps to when its blueprint names none is its kind's
+//!   ([`Kind::default_cost`](crate::nodes::Kind::default_cost)).
 //!
 //! The figures are list-price estimates, not bills.
 
@@ -17,7 +18,6 @@ mod aggregate;
 mod assumptions;
 mod config;
 mod curve;
-mod defaults;
 mod estimate;
 mod findings;
 pub mod flow;
@@ -29,7 +29,6 @@ mod transfer;
 mod usage;
 
 pub use config::{EstimateConfig, MULTIPLES};
-pub use defaults::{default_spec, spec_of};
 pub use estimate::{estimate, price_run};
 pub use report::{Bend, CostLine, DISCLAIMER, Estimate, Growth, LineItem, NodeCost, Point};
 pub use services::compute::lambda_break_even_rps;

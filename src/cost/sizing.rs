@@ -1,50 +1,22 @@
-//! Sizing: the capacity units a node has (replicas, cores, consumers), the units it needs to
-//! stay under the target utilization at the simulated load, what to grow before the next run,
-//! and the RDS class a number of vCPUs takes.
+//! Sizing: the capacity units a node has (its kind's `capacity_units`: replicas, cores,
+//! consumers), the units it needs to stay under the target utilization at the simulated load,
+//! what to grow before the next run, and the RDS class a number of vCPUs takes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::config::EstimateConfig;
-use super::defaults::spec_of;
 use crate::blueprint::{Blueprint, NodeSpec};
-use crate::nodes::NodeKind;
+use crate::nodes::SizedBy;
 use crate::pricing::spec::RdsSpec;
 use crate::pricing::{CostSpec, Price, PriceTable};
 use crate::run::Summary;
-
-/// The blueprint parameter that sets a node's capacity: a service's or cache's replicas, a
-/// database's cores, a queue's consumers.
-pub(super) fn capacity_units(kind: &NodeKind) -> Option<u32> {
-    match kind {
-        NodeKind::Service(p) => Some(p.replicas),
-        NodeKind::Cache(p) => Some(p.replicas),
-        NodeKind::Database(p) => Some(p.cpu_cores),
-        NodeKind::MessageQueue(p) => Some(p.consumers),
-        _ => None,
-    }
-}
-
-/// Sets the blueprint parameter [`capacity_units`] reads; a database accepts at least one
-/// connection per core.
-fn set_capacity_units(kind: &mut NodeKind, units: u32) {
-    match kind {
-        NodeKind::Service(p) => p.replicas = units,
-        NodeKind::Cache(p) => p.replicas = units,
-        NodeKind::Database(p) => {
-            p.cpu_cores = units;
-            p.max_connections = p.max_connections.max(units);
-        }
-        NodeKind::MessageQueue(p) => p.consumers = units,
-        _ => {}
-    }
-}
 
 /// Every node's capacity units as the blueprint gives them: the floor sizes never go below.
 pub(super) fn capacity_of(blueprint: &Blueprint) -> BTreeMap<String, u32> {
     blueprint
         .nodes
         .iter()
-        .filter_map(|n| capacity_units(&n.kind).map(|u| (n.id.clone(), u)))
+        .filter_map(|n| n.kind.capacity_units().map(|u| (n.id.clone(), u)))
         .collect()
 }
 
@@ -53,7 +25,7 @@ pub(super) fn steady_span_s(blueprint: &Blueprint, summary: &Summary) -> Option<
     let client_rate: f64 = blueprint
         .nodes
         .iter()
-        .filter(|n| matches!(n.kind, NodeKind::Client(_)))
+        .filter(|n| n.kind.offered_rps().is_some())
         .filter_map(|n| summary.nodes.get(&n.id))
         .map(|s| s.arrival_rate)
         .sum();
@@ -62,7 +34,7 @@ pub(super) fn steady_span_s(blueprint: &Blueprint, summary: &Summary) -> Option<
 
 /// The utilization a node would have at its present size if it took every call that arrived:
 /// the busy share, scaled by arrivals over calls started when it turned some away or fell
-/// behind. For a database, the busiest of the primary and its replicas.
+/// behind. For a node with read replicas (a database), the busiest of it and its replicas.
 fn offered_utilization(node: &NodeSpec, summary: &Summary, span_s: Option<f64>) -> f64 {
     let one = |id: &str| {
         let Some(s) = summary.nodes.get(id) else {
@@ -76,10 +48,8 @@ fn offered_utilization(node: &NodeSpec, summary: &Summary, span_s: Option<f64>) 
         }
     };
     let mut u = one(&node.id);
-    if let NodeKind::Database(p) = &node.kind {
-        for k in 1..=p.read_replicas {
-            u = u.max(one(&format!("{}-replica-{k}", node.id)));
-        }
+    for k in 1..=node.kind.read_replicas() {
+        u = u.max(one(&format!("{}-replica-{k}", node.id)));
     }
     u
 }
@@ -91,16 +61,16 @@ pub(super) fn needed_units(
     span_s: Option<f64>,
     target: f64,
 ) -> f64 {
-    let units = capacity_units(&node.kind).unwrap_or(0) as f64;
+    let units = node.kind.capacity_units().unwrap_or(0) as f64;
     units * offered_utilization(node, summary, span_s) / target
 }
 
-/// Units to price (or to simulate) for a need: whole units, at least `floor`; an RDS
-/// database rounds up to its instance class's vCPUs.
+/// Units to price (or to simulate) for a need: whole units, at least `floor`; cores priced on
+/// RDS round up to the instance class's vCPUs.
 pub(super) fn units_for(node: &NodeSpec, need: f64, floor: u32, table: &PriceTable) -> u32 {
     let whole = (need.ceil() as u32).max(floor).max(1);
-    match (spec_of(node), &node.kind) {
-        (Some(CostSpec::Rds(s)), NodeKind::Database(_)) => match rds_class(table, &s, whole) {
+    match (node.priced_as(), node.kind.sized_by()) {
+        (Some(CostSpec::Rds(s)), SizedBy::Cores) => match rds_class(table, &s, whole) {
             Some((class, 1)) => class.vcpus.map_or(whole, |v| v as u32),
             _ => whole,
         },
@@ -129,15 +99,15 @@ impl Resize {
     }
 
     /// Applies the changes. Pools belong to instances in a real deployment, so a caller's
-    /// pools grow with its replicas; a database accepts as many connections as its callers'
-    /// pools can open, and at least one per core.
+    /// pools grow with its workers; a node that limits connections (a database) accepts as
+    /// many as its callers' pools can open.
     pub(super) fn apply(&self, blueprint: &mut Blueprint) {
         let mut pool_factor: BTreeMap<String, f64> = BTreeMap::new();
         for node in &mut blueprint.nodes {
             if let Some(&units) = self.units.get(&node.id) {
-                let before = capacity_units(&node.kind).unwrap_or(units).max(1);
-                set_capacity_units(&mut node.kind, units);
-                if matches!(node.kind, NodeKind::Service(_) | NodeKind::MessageQueue(_)) {
+                let before = node.kind.capacity_units().unwrap_or(units).max(1);
+                node.kind.set_capacity_units(units);
+                if node.kind.sized_by() == SizedBy::Workers {
                     pool_factor.insert(node.id.clone(), f64::from(units) / f64::from(before));
                 }
             }
@@ -157,24 +127,9 @@ impl Resize {
                 .filter_map(|e| e.pool.map(|p| p.size))
                 .sum()
         };
-        let limits: Vec<(usize, u32)> = blueprint
-            .nodes
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| match &n.kind {
-                NodeKind::Database(p) => Some((
-                    i,
-                    p.max_connections
-                        .max(p.cpu_cores)
-                        .max(pooled_into(&n.id, &blueprint.edges)),
-                )),
-                _ => None,
-            })
-            .collect();
-        for (i, limit) in limits {
-            if let NodeKind::Database(p) = &mut blueprint.nodes[i].kind {
-                p.max_connections = limit;
-            }
+        for node in &mut blueprint.nodes {
+            let pooled = pooled_into(&node.id, &blueprint.edges);
+            node.kind.accept_connections(pooled);
         }
     }
 }
@@ -202,7 +157,7 @@ pub(super) fn resize(
             resize.pools.insert(node.id.clone(), factor.ceil());
             continue;
         }
-        let Some(units) = capacity_units(&node.kind) else {
+        let Some(units) = node.kind.capacity_units() else {
             continue;
         };
         let need = needed_units(node, summary, span, config.target_utilization);

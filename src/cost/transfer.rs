@@ -2,11 +2,10 @@
 //! or through CloudFront) and answers crossing availability zones.
 
 use super::config::EstimateConfig;
-use super::defaults::spec_of;
 use super::report::LineItem;
 use super::usage::{BYTES_PER_GB, Context, Usage, usage};
 use crate::blueprint::{Blueprint, NodeSpec};
-use crate::nodes::NodeKind;
+use crate::nodes::SizedBy;
 use crate::pricing::CostSpec;
 
 /// Bytes to users, charged to the client (the users) where they leave AWS: through
@@ -18,7 +17,7 @@ pub(super) fn internet_transfer(
 ) -> Vec<(String, &'static str, Usage)> {
     let mut out = Vec::new();
     for node in &blueprint.nodes {
-        let NodeKind::Client(c) = &node.kind else {
+        let Some(response_bytes) = node.kind.response_bytes() else {
             continue;
         };
         let Some(edge) = blueprint.edges.iter().find(|e| e.from == node.id) else {
@@ -28,16 +27,16 @@ pub(super) fn internet_transfer(
             continue;
         };
         let answered_per_s = cx.summary.nodes.get(&node.id).map_or(0.0, |s| s.throughput);
-        let gb = answered_per_s * c.response_bytes as f64 * cx.seconds / BYTES_PER_GB;
-        let (key, service) = match spec_of(entry) {
+        let gb = answered_per_s * response_bytes as f64 * cx.seconds / BYTES_PER_GB;
+        let (key, service) = match entry.priced_as() {
             Some(CostSpec::CloudFront) => ("cloudfront.data_transfer_out", "out via CloudFront"),
             Some(CostSpec::Unpriced) | None => continue,
-            _ if matches!(entry.kind, NodeKind::ExternalApi(_)) => continue,
+            _ if entry.kind.is_third_party() => continue,
             _ => ("data_transfer.internet_out", "out to the internet"),
         };
         let what = format!(
             "responses to users through {} ({} bytes each)",
-            entry.id, c.response_bytes
+            entry.id, response_bytes
         );
         out.push((
             node.id.clone(),
@@ -48,12 +47,12 @@ pub(super) fn internet_transfer(
     out
 }
 
-/// Whether a node's calls leave from instances placed in zones (EC2, Fargate, Lambda in a
-/// VPC, queue consumers).
+/// Whether a node's calls leave from instances placed in zones: its workers make them (EC2,
+/// Fargate, Lambda in a VPC, queue consumers).
 fn zonal_caller(node: &NodeSpec) -> bool {
-    match spec_of(node) {
+    match node.priced_as() {
         Some(CostSpec::Unpriced) | None => false,
-        _ => matches!(node.kind, NodeKind::Service(_) | NodeKind::MessageQueue(_)),
+        _ => node.kind.sized_by() == SizedBy::Workers,
     }
 }
 
@@ -61,7 +60,7 @@ fn zonal_caller(node: &NodeSpec) -> bool {
 /// DynamoDB, SQS and Lambda have no cross-zone charge, nor do load balancers to targets).
 fn zonal_callee(node: &NodeSpec) -> bool {
     matches!(
-        spec_of(node),
+        node.priced_as(),
         Some(
             CostSpec::Ec2(_)
                 | CostSpec::Fargate(_)

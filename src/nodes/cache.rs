@@ -4,9 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::keyspace::{Keyspace, KeyspaceParams, Lookup};
-use super::{Built, Capacity, Forwarding, Kind, Look, Outline, Wiring};
+use super::keyspace::{Keyspace, KeyspaceParams, Lookup, WritePolicy};
+use super::{Built, Capacity, Fix, Forwarding, Kind, Look, Outline, SizedBy, Wiring};
 use crate::any_accessors;
+use crate::pricing::CostSpec;
+use crate::pricing::spec::ElastiCacheSpec;
 use crate::sim::{
     Behaviour, Call, Cx, Dist, EdgeId, Nanos, Next, Reply, RequestKind, Sampler, Shock, SimRng,
 };
@@ -121,6 +123,41 @@ impl Kind for CacheParams {
 
     fn aside_miss_share(&self) -> Option<f64> {
         self.origin.is_none().then_some(1.0 - self.hit_ratio)
+    }
+
+    fn default_cost(&self) -> Option<CostSpec> {
+        Some(CostSpec::ElastiCache(ElastiCacheSpec::default()))
+    }
+
+    fn fitting_costs(&self) -> &'static [&'static str] {
+        &["ElastiCache", "Unpriced"]
+    }
+
+    fn sized_by(&self) -> SizedBy {
+        SizedBy::Replicas
+    }
+
+    fn capacity_units(&self) -> Option<u32> {
+        Some(self.replicas)
+    }
+
+    fn set_capacity_units(&mut self, units: u32) {
+        self.replicas = units;
+    }
+
+    /// The expiry and write fixes, for a cache that models its keys (a `keyspace`).
+    fn apply_fix(&mut self, fix: &Fix) -> bool {
+        let Some(ks) = self.keyspace.as_mut() else {
+            return false;
+        };
+        match *fix {
+            Fix::TtlJitter(jitter) => ks.ttl_jitter = jitter,
+            Fix::EarlyExpiration(beta) => ks.early_expiration = Some(beta),
+            Fix::StaleWhileRevalidate => ks.stale_while_revalidate = true,
+            Fix::WriteThrough => ks.on_write = WritePolicy::Update,
+            _ => return false,
+        }
+        true
     }
 }
 

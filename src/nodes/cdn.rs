@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cache::{Cache, HitOrMiss, validate_hit_ratio};
 use super::{Built, Forwarding, Kind, Look, Outline, Wiring};
+use crate::pricing::CostSpec;
 use crate::sim::{Dist, Station, UNBOUNDED};
 
 /// Parameters of a CDN.
@@ -99,6 +100,14 @@ impl Kind for CdnParams {
             origin: &self.origin,
             miss_share: 1.0 - self.edge_hit_ratio,
         }
+    }
+
+    fn default_cost(&self) -> Option<CostSpec> {
+        Some(CostSpec::CloudFront)
+    }
+
+    fn fitting_costs(&self) -> &'static [&'static str] {
+        &["CloudFront", "Unpriced"]
     }
 }
 

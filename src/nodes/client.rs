@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Built, Kind, Look, Outline, Wiring};
 use crate::any_accessors;
+use crate::pricing::CostSpec;
 use crate::sim::{Behaviour, Call, Cx, NS_PER_S, Nanos, Next, RequestKind, Station};
 
 /// How arrivals are spaced.
@@ -182,6 +183,19 @@ impl Kind for ClientParams {
 
     fn scale_traffic(&mut self, factor: f64) {
         self.scale(factor);
+    }
+
+    fn read_ratio(&self) -> Option<f64> {
+        Some(self.read_ratio)
+    }
+
+    fn response_bytes(&self) -> Option<u64> {
+        Some(self.response_bytes)
+    }
+
+    /// Users cost nothing themselves (the bytes they receive are charged where they leave).
+    fn default_cost(&self) -> Option<CostSpec> {
+        None
     }
 }
 

@@ -9,8 +9,10 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use super::plan::KeyHasher;
-use super::{Built, Kind, Look, Outline, Wiring};
+use super::{Built, Fix, Kind, Look, Outline, SizedBy, Wiring};
 use crate::any_accessors;
+use crate::pricing::CostSpec;
+use crate::pricing::spec::RdsSpec;
 use crate::sim::{
     Behaviour, Call, Cx, Dist, Nanos, Next, Reply, RequestKind, Sampler, Station, ms_to_ns,
 };
@@ -144,6 +146,52 @@ impl Kind for DatabaseParams {
             next_replica: 0,
         };
         Some(Built::plain(self.station(), model))
+    }
+
+    fn default_cost(&self) -> Option<CostSpec> {
+        Some(CostSpec::Rds(RdsSpec::default()))
+    }
+
+    fn fitting_costs(&self) -> &'static [&'static str] {
+        &[
+            "Rds",
+            "AuroraServerlessV2",
+            "DynamoDb",
+            "S3",
+            "OpenSearch",
+            "Unpriced",
+        ]
+    }
+
+    fn sized_by(&self) -> SizedBy {
+        SizedBy::Cores
+    }
+
+    fn capacity_units(&self) -> Option<u32> {
+        Some(self.cpu_cores)
+    }
+
+    /// Sets the cores; the database accepts at least one connection per core.
+    fn set_capacity_units(&mut self, units: u32) {
+        self.cpu_cores = units;
+        self.max_connections = self.max_connections.max(units);
+    }
+
+    /// Raises `max_connections` to what its callers' pools open, and to one per core.
+    fn accept_connections(&mut self, pooled: u32) {
+        self.max_connections = self.max_connections.max(self.cpu_cores).max(pooled);
+    }
+
+    fn worth_a_breaker(&self) -> bool {
+        true
+    }
+
+    fn apply_fix(&mut self, fix: &Fix) -> bool {
+        let accepted = *fix == Fix::ReadYourWrites;
+        if accepted {
+            self.read_your_writes = true;
+        }
+        accepted
     }
 }
 

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Built, Kind, Look, Outline, Wiring};
 use crate::any_accessors;
+use crate::pricing::CostSpec;
+use crate::pricing::spec::NatSpec;
 use crate::sim::{
     Behaviour, Call, Cx, Dist, ErrorCause, NS_PER_S, Nanos, Next, Reply, Sampler, Station,
     UNBOUNDED,
@@ -85,6 +87,23 @@ impl Kind for ExternalApiParams {
             Station::new(UNBOUNDED, UNBOUNDED, false),
             model,
         ))
+    }
+
+    /// Priced as the NAT gateway its calls leave through.
+    fn default_cost(&self) -> Option<CostSpec> {
+        Some(CostSpec::Nat(NatSpec::default()))
+    }
+
+    fn fitting_costs(&self) -> &'static [&'static str] {
+        &["Nat", "Unpriced"]
+    }
+
+    fn is_third_party(&self) -> bool {
+        true
+    }
+
+    fn worth_a_breaker(&self) -> bool {
+        true
     }
 }
 

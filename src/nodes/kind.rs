@@ -1,11 +1,14 @@
 //! What every node kind answers about itself. A kind is one file in `src/nodes/` that
 //! implements [`Kind`] for its parameters; the registry (`src/nodes/mod.rs`) lists it once, and
 //! everything else (spawning, the editor's references, the palette, the canvas, the cost
-//! estimator's traffic flows) asks the kind instead of matching on it.
+//! estimator's flows, prices and sizing, the scenarios' mitigations) asks the kind instead of
+//! matching on it.
 
 use super::built::{Built, Wiring};
+use super::fix::Fix;
 use super::look::Look;
 use super::plan::{self, CallStep};
+use crate::pricing::CostSpec;
 
 /// Where a node sends the traffic it receives, for the cost estimator's flow of calls (the
 /// simulation does not use this: it runs the behaviour).
@@ -23,6 +26,23 @@ pub enum Forwarding<'a> {
         /// Share of reads that miss.
         miss_share: f64,
     },
+}
+
+/// What a kind's capacity units are, for the cost estimator's sizing (which grows the units
+/// of a node that runs hot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SizedBy {
+    /// No capacity units: it is not sized (a client, a balancer, a CDN, a third-party API).
+    Nothing,
+    /// Workers that each do its work and make its calls from their own instance, with their
+    /// own connection pools (a service's replicas, a queue's consumers): its pools grow with
+    /// them, and its calls leave from the zones they are placed in.
+    Workers,
+    /// Copies that each answer a share of the calls (a cache's replicas).
+    Replicas,
+    /// The vCPUs of one instance (a database's cores): priced on an instance class, so they
+    /// round up to the smallest class with at least as many.
+    Cores,
 }
 
 /// A node kind's parameters, as written in a blueprint, and what the rest of the program asks
@@ -108,5 +128,74 @@ pub trait Kind {
     /// elsewhere (its plan's `on_miss`).
     fn aside_miss_share(&self) -> Option<f64> {
         None
+    }
+
+    /// Traffic sources: the share of its requests that are reads.
+    fn read_ratio(&self) -> Option<f64> {
+        None
+    }
+
+    /// Traffic sources: the bytes of each answer its users receive.
+    fn response_bytes(&self) -> Option<u64> {
+        None
+    }
+
+    /// The AWS service (and size) it is priced as when its blueprint names none; `None` for
+    /// what costs nothing itself (traffic sources). By default, not priced.
+    fn default_cost(&self) -> Option<CostSpec> {
+        Some(CostSpec::Unpriced)
+    }
+
+    /// The cost variants (by name, as [`CostSpec::check_fits`] takes them) a blueprint may
+    /// price it as.
+    fn fitting_costs(&self) -> &'static [&'static str] {
+        &["Unpriced"]
+    }
+
+    /// What its capacity units are (see [`Kind::capacity_units`]).
+    fn sized_by(&self) -> SizedBy {
+        SizedBy::Nothing
+    }
+
+    /// The parameter that sets its capacity (replicas, cores, consumers), for kinds sized by
+    /// something.
+    fn capacity_units(&self) -> Option<u32> {
+        None
+    }
+
+    /// Sets the parameter [`Kind::capacity_units`] reads (and whatever must follow it).
+    fn set_capacity_units(&mut self, units: u32) {
+        let _ = units;
+    }
+
+    /// Accepts at least as many connections as its callers' pools can open (`pooled`), for
+    /// kinds that limit connections.
+    fn accept_connections(&mut self, pooled: u32) {
+        let _ = pooled;
+    }
+
+    /// Its own work runs on general-purpose compute the account sizes and pays for by time
+    /// (EC2, Fargate, Lambda), so its simulated call duration is worth reporting and comparing
+    /// with Lambda's price.
+    fn runs_on_compute(&self) -> bool {
+        false
+    }
+
+    /// It runs outside the account (someone else's fleet): what it answers is no data
+    /// transfer of the account's.
+    fn is_third_party(&self) -> bool {
+        false
+    }
+
+    /// Calls into it are worth a circuit breaker: it does slow work of its own or belongs to
+    /// someone else, so failing fast beats waiting.
+    fn worth_a_breaker(&self) -> bool {
+        false
+    }
+
+    /// Applies `fix` to its parameters if it is one this kind understands; whether it did.
+    fn apply_fix(&mut self, fix: &Fix) -> bool {
+        let _ = fix;
+        false
     }
 }

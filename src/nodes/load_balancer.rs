@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Built, Forwarding, Kind, Look, Outline, Wiring};
 use crate::any_accessors;
+use crate::pricing::CostSpec;
+use crate::pricing::spec::LoadBalancerSpec;
 use crate::sim::{
     Balance, Behaviour, Call, Cx, Dist, HealthCheck, Nanos, Next, Router, Sampler, Station,
     UNBOUNDED, ms_to_ns,
@@ -116,6 +118,14 @@ impl Kind for LoadBalancerParams {
 
     fn forwarding(&self) -> Forwarding<'_> {
         Forwarding::Spread
+    }
+
+    fn default_cost(&self) -> Option<CostSpec> {
+        Some(CostSpec::Alb(LoadBalancerSpec::default()))
+    }
+
+    fn fitting_costs(&self) -> &'static [&'static str] {
+        &["Alb", "Nlb", "ApiGatewayHttp", "ApiGatewayRest", "Unpriced"]
     }
 }
 

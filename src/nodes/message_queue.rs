@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use super::plan::{self, CallPlan, CallStep};
 use super::service::Service;
-use super::{Built, Kind, Look, Outline, Wiring};
+use super::{Built, Kind, Look, Outline, SizedBy, Wiring};
+use crate::pricing::CostSpec;
+use crate::pricing::spec::SqsSpec;
 use crate::sim::{Dist, Station, UNBOUNDED};
 
 /// Parameters of a message queue and its consumers.
@@ -89,6 +91,26 @@ impl Kind for MessageQueueParams {
 
     fn calls_mut(&mut self) -> Option<&mut Vec<CallStep>> {
         Some(&mut self.calls)
+    }
+
+    fn default_cost(&self) -> Option<CostSpec> {
+        Some(CostSpec::Sqs(SqsSpec::default()))
+    }
+
+    fn fitting_costs(&self) -> &'static [&'static str] {
+        &["Sqs", "Sns", "Kinesis", "Msk", "Unpriced"]
+    }
+
+    fn sized_by(&self) -> SizedBy {
+        SizedBy::Workers
+    }
+
+    fn capacity_units(&self) -> Option<u32> {
+        Some(self.consumers)
+    }
+
+    fn set_capacity_units(&mut self, units: u32) {
+        self.consumers = units;
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod built;
 mod capacity;
+mod fix;
 pub mod keyspace;
 mod kind;
 mod look;
@@ -15,7 +16,8 @@ mod registry;
 
 pub use built::{Built, Wiring};
 pub use capacity::Capacity;
-pub use kind::{Forwarding, Kind};
+pub use fix::Fix;
+pub use kind::{Forwarding, Kind, SizedBy};
 pub use look::{Look, Outline};
 
 registry::node_kinds! {

@@ -4,8 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use super::external_api::TokenBucket;
 use super::plan::{self, CallPlan, CallStep};
-use super::{Built, Capacity, Kind, Look, Outline, Wiring};
+use super::{Built, Capacity, Fix, Kind, Look, Outline, SizedBy, Wiring};
 use crate::any_accessors;
+use crate::pricing::CostSpec;
+use crate::pricing::spec::Ec2Spec;
 use crate::sim::{Behaviour, Call, Cx, Dist, ErrorCause, Nanos, Next, Reply, Sampler};
 
 /// Parameters of an application service.
@@ -146,6 +148,60 @@ impl Kind for ServiceParams {
 
     fn calls_mut(&mut self) -> Option<&mut Vec<CallStep>> {
         Some(&mut self.calls)
+    }
+
+    fn default_cost(&self) -> Option<CostSpec> {
+        Some(CostSpec::Ec2(Ec2Spec::default()))
+    }
+
+    fn fitting_costs(&self) -> &'static [&'static str] {
+        &["Ec2", "Fargate", "Lambda", "Unpriced"]
+    }
+
+    fn sized_by(&self) -> SizedBy {
+        SizedBy::Workers
+    }
+
+    fn capacity_units(&self) -> Option<u32> {
+        Some(self.replicas)
+    }
+
+    fn set_capacity_units(&mut self, units: u32) {
+        self.replicas = units;
+    }
+
+    fn runs_on_compute(&self) -> bool {
+        true
+    }
+
+    fn worth_a_breaker(&self) -> bool {
+        true
+    }
+
+    /// Coalescing, a rate limit, autoscaling (from its replicas to four times them) and more
+    /// replicas.
+    fn apply_fix(&mut self, fix: &Fix) -> bool {
+        match *fix {
+            Fix::CoalesceMisses => self.coalesce_misses = true,
+            Fix::RateLimit(rps) => self.rate_limit_rps = Some(rps),
+            Fix::Autoscale {
+                target_utilization,
+                boot_ms,
+            } => {
+                self.autoscale = Some(AutoscaleParams {
+                    min_replicas: self.replicas,
+                    max_replicas: self.replicas * 4,
+                    target_utilization,
+                    interval_ms: 5_000.0,
+                    boot_ms,
+                });
+            }
+            Fix::Scale(factor) => {
+                self.replicas = ((f64::from(self.replicas) * factor).ceil() as u32).max(1);
+            }
+            _ => return false,
+        }
+        true
     }
 }
 

@@ -5,8 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::blueprint::{Blueprint, BreakerSpec};
 use crate::chaos::{Chaos, Injection};
-use crate::nodes::NodeKind;
-use crate::nodes::keyspace::WritePolicy;
+use crate::nodes::Fix;
 use crate::sim::Jitter;
 
 /// One change to a design.
@@ -61,42 +60,39 @@ impl Mitigation {
 }
 
 impl Change {
+    /// The fix this change asks of every node, for changes to nodes' parameters; each kind
+    /// takes the fixes it understands ([`Kind::apply_fix`](crate::nodes::Kind::apply_fix)).
+    fn fix(&self) -> Option<Fix> {
+        Some(match *self {
+            Change::CoalesceMisses => Fix::CoalesceMisses,
+            Change::TtlJitter(jitter) => Fix::TtlJitter(jitter),
+            Change::EarlyExpiration(beta) => Fix::EarlyExpiration(beta),
+            Change::StaleWhileRevalidate => Fix::StaleWhileRevalidate,
+            Change::WriteThrough => Fix::WriteThrough,
+            Change::RateLimit(rps) => Fix::RateLimit(rps),
+            Change::ReadYourWrites => Fix::ReadYourWrites,
+            Change::ScaleServices(factor) => Fix::Scale(factor),
+            Change::Autoscale(target_utilization, boot_ms) => Fix::Autoscale {
+                target_utilization,
+                boot_ms,
+            },
+            Change::RetryBackoff(_) | Change::CircuitBreakers | Change::ReconnectJitter(_) => {
+                return None;
+            }
+        })
+    }
+
     fn apply(&self, bp: &mut Blueprint, timeline: &mut [Injection]) {
-        for node in &mut bp.nodes {
-            match (&mut node.kind, self) {
-                (NodeKind::Service(s), Change::CoalesceMisses) => s.coalesce_misses = true,
-                (NodeKind::Service(s), Change::RateLimit(rps)) => s.rate_limit_rps = Some(*rps),
-                (NodeKind::Service(s), Change::Autoscale(target, boot_ms)) => {
-                    s.autoscale = Some(crate::nodes::service::AutoscaleParams {
-                        min_replicas: s.replicas,
-                        max_replicas: s.replicas * 4,
-                        target_utilization: *target,
-                        interval_ms: 5_000.0,
-                        boot_ms: *boot_ms,
-                    });
-                }
-                (NodeKind::Service(s), Change::ScaleServices(f)) => {
-                    s.replicas = ((f64::from(s.replicas) * f).ceil() as u32).max(1);
-                }
-                (NodeKind::Cache(c), _) => {
-                    if let Some(ks) = c.keyspace.as_mut() {
-                        match self {
-                            Change::TtlJitter(j) => ks.ttl_jitter = *j,
-                            Change::EarlyExpiration(beta) => ks.early_expiration = Some(*beta),
-                            Change::StaleWhileRevalidate => ks.stale_while_revalidate = true,
-                            Change::WriteThrough => ks.on_write = WritePolicy::Update,
-                            _ => {}
-                        }
-                    }
-                }
-                (NodeKind::Database(db), Change::ReadYourWrites) => db.read_your_writes = true,
-                _ => {}
+        if let Some(fix) = self.fix() {
+            for node in &mut bp.nodes {
+                node.kind.apply_fix(&fix);
             }
         }
-        let kinds: std::collections::BTreeMap<String, &'static str> = bp
+        let worth_a_breaker: std::collections::BTreeSet<String> = bp
             .nodes
             .iter()
-            .map(|n| (n.id.clone(), n.kind.name()))
+            .filter(|n| n.kind.worth_a_breaker())
+            .map(|n| n.id.clone())
             .collect();
         for edge in &mut bp.edges {
             match self {
@@ -108,11 +104,7 @@ impl Change {
                     }
                 }
                 Change::CircuitBreakers
-                    if edge.breaker.is_none()
-                        && matches!(
-                            kinds.get(&edge.to).copied(),
-                            Some("service" | "database" | "external_api")
-                        ) =>
+                    if edge.breaker.is_none() && worth_a_breaker.contains(&edge.to) =>
                 {
                     edge.breaker = Some(BreakerSpec {
                         window_ms: 5_000.0,

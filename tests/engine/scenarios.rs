@@ -93,3 +93,56 @@ fn a_bad_scenario_file_names_the_line_and_the_valid_kinds() {
     let e = Scenario::parse("bad.ron", &empty).expect_err("empty timeline");
     assert!(e.message.contains("at least one injection"), "{e}");
 }
+
+/// The changes no scenario file uses yet reach the parameters of the kinds that take them,
+/// and no other node: services autoscale from their replicas to four times them, keyspace
+/// caches write through, services scale up by a factor rounded up, and circuit breakers go
+/// on edges into services and the database but not into the cache.
+#[test]
+fn a_mitigation_changes_only_the_kinds_that_take_it() {
+    use blastradius::nodes::NodeKind;
+    use blastradius::nodes::cache::CacheParams;
+    use blastradius::nodes::keyspace::WritePolicy;
+    use blastradius::scenario::{Change, Mitigation};
+
+    let before = crate::support::three_tier();
+    let mut bp = before.clone();
+    let mitigation = Mitigation {
+        name: "all".into(),
+        description: String::new(),
+        changes: vec![
+            Change::Autoscale(0.6, 2_000.0),
+            Change::WriteThrough,
+            Change::ScaleServices(1.5),
+            Change::CircuitBreakers,
+        ],
+    };
+    mitigation.apply(&mut bp, &mut []);
+    for (old, new) in before.nodes.iter().zip(&bp.nodes) {
+        match (&old.kind, &new.kind) {
+            (NodeKind::Service(old), NodeKind::Service(new)) => {
+                // Autoscaling came first, from one replica; then 1 x 1.5 rounds up to 2.
+                let a = new.autoscale.expect("autoscales");
+                assert_eq!((a.min_replicas, a.max_replicas), (1, 4));
+                assert_eq!((a.target_utilization, a.boot_ms), (0.6, 2_000.0));
+                assert_eq!((old.replicas, new.replicas), (1, 2));
+            }
+            (NodeKind::Cache(old), NodeKind::Cache(new)) => {
+                let on_write = |c: &CacheParams| c.keyspace.map(|k| k.on_write);
+                assert_eq!(on_write(old), Some(WritePolicy::Invalidate));
+                assert_eq!(on_write(new), Some(WritePolicy::Update));
+            }
+            (old, new) => assert_eq!(old, new, "only services and the cache change"),
+        }
+    }
+    for edge in &bp.edges {
+        let guarded = edge.to.starts_with("app-") || edge.to == "db";
+        assert_eq!(
+            edge.breaker.is_some(),
+            guarded,
+            "{} -> {}",
+            edge.from,
+            edge.to
+        );
+    }
+}

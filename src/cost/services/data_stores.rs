@@ -4,7 +4,6 @@ use crate::blueprint::NodeSpec;
 use crate::cost::report::LineItem::{Compute, Requests, Storage};
 use crate::cost::sizing::rds_class;
 use crate::cost::usage::{Context, Priced, Usage, usage};
-use crate::nodes::NodeKind;
 use crate::pricing::spec::{
     AuroraSpec, DynamoDbSpec, ElastiCacheSpec, OpenSearchSpec, RdsSpec, StorageSpec,
 };
@@ -52,10 +51,7 @@ pub(in crate::cost) fn rds(
 ) -> Result<Priced, String> {
     let id = node.id.as_str();
     let hours = cx.hours;
-    let replicas = match &node.kind {
-        NodeKind::Database(p) => p.read_replicas,
-        _ => 0,
-    };
+    let replicas = node.kind.read_replicas();
     let (class, count) = rds_class(cx.table, s, units)
         .ok_or_else(|| format!("node \"{id}\": no RDS classes for its cost spec"))?;
     let class_name = class.key.rsplit_once(".db.").map_or("?", |(_, c)| c);
