@@ -37,4 +37,6 @@ registry::node_kinds! {
     MessageQueue(message_queue::MessageQueueParams),
     /// A third-party API.
     ExternalApi(external_api::ExternalApiParams),
+    /// Object storage (S3-like), rate-limited per prefix.
+    ObjectStorage(object_storage::ObjectStorageParams),
 }
