@@ -132,13 +132,23 @@ fn active(ui: &mut egui::Ui, world: &mut World, now_s: f64) {
         .cloned()
         .collect();
     ui.separator();
-    ui.horizontal_wrapped(|ui| {
+    ui.horizontal(|ui| {
         ui.label(egui::RichText::new("Active").strong());
         if active.is_empty() {
             ui.small("none");
         } else if let Some(chain) = cause_chain(world, active[0].start_s, now_s) {
-            ui.small(egui::RichText::new(chain).color(egui::Color32::from_rgb(255, 190, 120)))
-                .on_hover_text("what moved since the chaos started, in order (as in --report)");
+            // One line; the whole chain under the pointer.
+            ui.add(
+                egui::Label::new(
+                    egui::RichText::new(&chain)
+                        .small()
+                        .color(egui::Color32::from_rgb(255, 190, 120)),
+                )
+                .truncate(),
+            )
+            .on_hover_text(format!(
+                "what moved since the chaos started, in order (as in --report):\n{chain}"
+            ));
         }
     });
     for i in active {
@@ -172,10 +182,21 @@ pub fn cause_chain(world: &World, start_s: f64, now_s: f64) -> Option<String> {
             .cascade
             .iter()
             .take(5)
-            .map(|(_, what)| what.as_str())
+            .map(|(_, what)| short(what))
             .collect::<Vec<_>>()
             .join(" -> "),
     )
+}
+
+/// A cascade step in few words: "cache hit rate fell to 27.0% (from 95.0%)" reads "cache hit
+/// rate 27%", "app-1's pool to db saturated (20 of 20 in use, 570 waiting)" reads "app-1's
+/// pool to db saturated".
+fn short(what: &str) -> String {
+    let head = what.split(" (").next().unwrap_or(what);
+    head.replace(" fell to ", " ")
+        .replace(" grew to ", " ")
+        .replace(" rose to ", " ")
+        .replace(".0%", "%")
 }
 
 /// The built-in scenarios written for the blueprint shown: pick one, read what it does, play

@@ -164,7 +164,10 @@ pub(super) fn show(ui: &mut egui::Ui, world: &mut World) {
         .collect();
     let mut zoom = None;
     let all = charts();
-    let height = (ui.available_height() - 22.0).max(60.0);
+    // The strip keeps the size the panel gives it (content smaller than the panel would
+    // shrink the panel a little every frame).
+    ui.set_min_height(ui.available_height());
+    let height = (ui.available_height() - 26.0).max(60.0);
     ui.columns(all.len(), |cols| {
         for (col, chart) in cols.iter_mut().zip(&all) {
             let now = chart
@@ -234,8 +237,10 @@ fn value(v: f64, unit: &str) -> String {
         format!("{:.1}k{unit}", v / 1000.0)
     } else if v.abs() >= 100.0 {
         format!("{v:.0}{unit}")
-    } else {
+    } else if v.abs() >= 1.0 || v == 0.0 {
         format!("{v:.1}{unit}")
+    } else {
+        format!("{v:.2}{unit}")
     }
 }
 
@@ -281,8 +286,15 @@ fn plot(
             let name = if name.is_empty() { "" } else { name };
             Some(format!("t = {:.1} s\n{name} {}", p.x, value(p.y, unit)))
         })
-        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
-        .sense(egui::Sense::click())
+        .sense(egui::Sense::click());
+    // The strip's charts are small: their lines are named in the readout under the pointer;
+    // the large view has a legend.
+    let response = if large {
+        response.legend(Legend::default().position(egui_plot::Corner::LeftTop))
+    } else {
+        response
+    };
+    let response = response
         .show(ui, |plot| {
             for &(name, f, colour) in &chart.lines {
                 let points: Vec<[f64; 2]> = windows.iter().map(|w| [w.t_s, f(w)]).collect();
