@@ -20,6 +20,18 @@ pub struct ScreenshotPlan {
     pub taken: bool,
 }
 
+/// Set from `BLASTRADIUS_PROBE` for scripted runs: a JSON file, rewritten a few times a
+/// second, saying what a script needs to drive the app as a person would and to check what it
+/// did: where the key buttons and the nodes are on the screen, the chaos active (by kind), what
+/// is selected, each node's servers, the simulated time and the undo label.
+#[derive(Resource, Clone, Debug)]
+pub struct Probe {
+    /// Where to write.
+    pub path: String,
+    /// When it was last written (real seconds).
+    pub at_s: f64,
+}
+
 /// The whole app: window, engine, view and UI.
 pub struct AppPlugin;
 
@@ -28,7 +40,7 @@ impl Plugin for AppPlugin {
         app.add_plugins(DefaultPlugins.set(WindowPlugin {
             primary_window: Some(Window {
                 title: "Blast Radius".into(),
-                resolution: WindowResolution::new(1280, 720),
+                resolution: window_size(),
                 canvas: Some("#blastradius".into()),
                 fit_canvas_to_parent: true,
                 ..default()
@@ -51,6 +63,10 @@ impl Plugin for AppPlugin {
         );
         #[cfg(target_arch = "wasm32")]
         app.add_plugins(crate::web::PagePlugin);
+        if let Ok(path) = std::env::var("BLASTRADIUS_PROBE") {
+            app.insert_resource(Probe { path, at_s: 0.0 })
+                .add_systems(Last, write_probe);
+        }
         if let Ok(path) = std::env::var("BLASTRADIUS_SCREENSHOT") {
             let after_s = std::env::var("BLASTRADIUS_SCREENSHOT_AFTER")
                 .ok()
@@ -63,6 +79,19 @@ impl Plugin for AppPlugin {
             });
         }
     }
+}
+
+/// The window's size: `BLASTRADIUS_WINDOW` (`WIDTHxHEIGHT`, for scripted screenshots), else
+/// 1280 x 720.
+fn window_size() -> WindowResolution {
+    let (w, h) = std::env::var("BLASTRADIUS_WINDOW")
+        .ok()
+        .and_then(|s| {
+            let (w, h) = s.split_once('x')?;
+            Some((w.trim().parse().ok()?, h.trim().parse().ok()?))
+        })
+        .unwrap_or((1280, 720));
+    WindowResolution::new(w, h)
 }
 
 /// Opens the blueprint named by `BLASTRADIUS_BLUEPRINT`, else the unsaved work an autosave
@@ -166,4 +195,80 @@ fn take_screenshot(
     if plan.taken && elapsed >= plan.after_s + 2.0 {
         exit.write(AppExit::Success);
     }
+}
+
+fn write_probe(world: &mut World) {
+    let now = world.resource::<Time<Real>>().elapsed_secs_f64();
+    let mut probe = world.resource::<Probe>().clone();
+    if now - probe.at_s < 0.25 {
+        return;
+    }
+    probe.at_s = now;
+    let rect = |r: &bevy_egui::egui::Rect| serde_json::json!({"x": r.center().x, "y": r.center().y, "w": r.width(), "h": r.height()});
+    let buttons: serde_json::Map<String, serde_json::Value> = world
+        .resource::<crate::ui::KeyButtons>()
+        .0
+        .iter()
+        .map(|(k, r)| (k.clone(), rect(r)))
+        .collect();
+    let now_s = crate::sim::ns_to_s(world.resource::<crate::sim::SimClock>().now_ns);
+    let active: Vec<String> = world
+        .resource::<crate::chaos::ChaosLog>()
+        .injections
+        .iter()
+        .filter(|i| i.start_s <= now_s && i.end_s.is_none_or(|e| e > now_s))
+        .map(|i| format!("{} on {}", i.name, i.target))
+        .collect();
+    let view = crate::ui::CanvasView::of(world);
+    let mut nodes = serde_json::Map::new();
+    let mut q = world.query::<(&crate::sim::Node, &crate::sim::Station)>();
+    for (node, station) in q.iter(world) {
+        let at = view.as_ref().and_then(|v| v.to_screen(node.position));
+        nodes.insert(
+            node.id.clone(),
+            serde_json::json!({
+                "x": at.map(|p| p.x), "y": at.map(|p| p.y), "servers": station.servers
+            }),
+        );
+    }
+    let editor = world.resource::<crate::editor::Editor>();
+    let mut doc_nodes = serde_json::Map::new();
+    let mut edges = Vec::new();
+    if let Some(doc) = world.get_resource::<Document>() {
+        for n in &doc.blueprint().nodes {
+            let at = crate::editor::node_position(doc, editor, &n.id)
+                .and_then(|p| view.as_ref()?.to_screen(p));
+            doc_nodes.insert(
+                n.id.clone(),
+                serde_json::json!({"x": at.map(|p| p.x), "y": at.map(|p| p.y)}),
+            );
+        }
+        edges = doc
+            .blueprint()
+            .edges
+            .iter()
+            .map(|e| format!("{}->{}", e.from, e.to))
+            .collect();
+    }
+    let canvas = world.resource::<crate::ui::UiState>().canvas.0;
+    let json = serde_json::json!({
+        "t_s": now_s,
+        "buttons": buttons,
+        "active": active,
+        "selection": format!("{:?}", editor.selection),
+        "status": editor.status,
+        "undo": crate::editor::undo_label(world),
+        "nodes": nodes,
+        "document_nodes": doc_nodes,
+        "edges": edges,
+        "canvas": if canvas.is_positive() { Some(rect(&canvas)) } else { None },
+    });
+    let tmp = format!("{}.tmp", probe.path);
+    if std::fs::write(&tmp, json.to_string())
+        .and_then(|()| std::fs::rename(&tmp, &probe.path))
+        .is_err()
+    {
+        error!("cannot write the probe to {}", probe.path);
+    }
+    world.resource_mut::<Probe>().at_s = probe.at_s;
 }

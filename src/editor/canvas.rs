@@ -11,7 +11,7 @@ use super::files::{request, save};
 use super::state::{Discarding, Editor, Selection};
 use super::sync::{node_position, place, sync_simulation};
 use crate::blueprint::{Document, Spawned};
-use crate::view::{PointerOnCanvas, ViewCamera};
+use crate::view::{CanvasArea, ViewCamera, edge_points};
 
 /// How close (world units) a click must be to a node's centre to hit it.
 const NODE_HIT: f32 = 40.0;
@@ -22,8 +22,8 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, (pointer, keyboard).chain().before(sync_simulation));
 }
 
-/// Where the pointer is, in world coordinates.
-pub fn cursor_world(world: &mut World) -> Option<Vec2> {
+/// Where the pointer is: on the screen (logical pixels) and in world coordinates.
+pub fn cursor_world(world: &mut World) -> Option<(Vec2, Vec2)> {
     let cursor = world
         .query_filtered::<&Window, With<PrimaryWindow>>()
         .single(world)
@@ -33,7 +33,7 @@ pub fn cursor_world(world: &mut World) -> Option<Vec2> {
         .query_filtered::<(&Camera, &GlobalTransform), With<ViewCamera>>()
         .single(world)
         .ok()?;
-    camera.viewport_to_world_2d(transform, cursor).ok()
+    Some((cursor, camera.viewport_to_world_2d(transform, cursor).ok()?))
 }
 
 /// The node drawn nearest to `at`, if close enough.
@@ -52,7 +52,7 @@ pub fn node_at(doc: &Document, editor: &Editor, at: Vec2) -> Option<String> {
         .map(|(id, _)| id)
 }
 
-/// The edge drawn nearest to `at` (as a straight line between its nodes), if close enough.
+/// The edge drawn nearest to `at` (measured to its curve, as drawn), if close enough.
 pub fn edge_at(doc: &Document, editor: &Editor, at: Vec2) -> Option<(String, String)> {
     doc.blueprint()
         .edges
@@ -60,23 +60,34 @@ pub fn edge_at(doc: &Document, editor: &Editor, at: Vec2) -> Option<(String, Str
         .filter_map(|e| {
             let a = node_position(doc, editor, &e.from)?;
             let b = node_position(doc, editor, &e.to)?;
-            let ab = b - a;
-            let t = ((at - a).dot(ab) / ab.length_squared().max(1.0)).clamp(0.0, 1.0);
-            Some(((e.from.clone(), e.to.clone()), (a + ab * t).distance(at)))
+            let d = edge_points(a, b, 24)
+                .windows(2)
+                .map(|s| distance_to_segment(at, s[0], s[1]))
+                .fold(f32::MAX, f32::min);
+            Some(((e.from.clone(), e.to.clone()), d))
         })
         .filter(|(_, d)| *d < EDGE_HIT)
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(e, _)| e)
 }
 
+fn distance_to_segment(p: Vec2, a: Vec2, b: Vec2) -> f32 {
+    let ab = b - a;
+    let t = ((p - a).dot(ab) / ab.length_squared().max(1e-6)).clamp(0.0, 1.0);
+    (a + ab * t).distance(p)
+}
+
 fn pointer(world: &mut World) {
     if world.get_resource::<Document>().is_none() {
         return;
     }
-    let Some(cursor) = cursor_world(world) else {
+    let Some((screen, cursor)) = cursor_world(world) else {
         return;
     };
-    let on_canvas = world.get_resource::<PointerOnCanvas>().is_none_or(|p| p.0);
+    // Decided now, from where the press is, not from last frame's hover.
+    let on_canvas = world
+        .get_resource::<CanvasArea>()
+        .is_none_or(|area| area.owns(screen));
     let mouse = world.resource::<ButtonInput<MouseButton>>();
     let (pressed, held, released) = (
         mouse.just_pressed(MouseButton::Left),

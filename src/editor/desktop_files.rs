@@ -32,6 +32,8 @@ pub fn pick_save(inbox: Inbox, suggested: String, text: String) {
             .set_file_name(&suggested)
             .save_file()
         else {
+            // rfd says the same for a cancel and for no dialog at all (no portal, no GTK).
+            inbox.push(FileEvent::NotSaved(suggested));
             return;
         };
         let path = path.display().to_string();

@@ -68,10 +68,27 @@ pub fn save(world: &mut World, save_as: bool) {
             let path = path.clone();
             match platform::write_file(&path, &text) {
                 Ok(()) => saved(world, path),
-                Err(e) => world.resource_mut::<Editor>().status = Some(e),
+                Err(e) => {
+                    // Say so, and offer another place.
+                    let mut editor = world.resource_mut::<Editor>();
+                    editor.status = Some(e);
+                    editor.save_fallback = Some(path);
+                }
             }
         }
         _ => platform::pick_save(inbox, file_name(&doc.blueprint().name), text),
+    }
+}
+
+/// Saves the document to `path` (typed in the field offered when no dialog chose a file).
+pub fn save_to(world: &mut World, path: &str) {
+    let text = world.resource::<Document>().blueprint().to_ron();
+    match platform::write_file(path, &text) {
+        Ok(()) => {
+            world.resource_mut::<Editor>().save_fallback = None;
+            saved(world, path.to_string());
+        }
+        Err(e) => world.resource_mut::<Editor>().status = Some(e),
     }
 }
 
@@ -110,6 +127,15 @@ fn receive(world: &mut World) {
                 Err(e) => world.resource_mut::<Editor>().status = Some(e.to_string()),
             },
             FileEvent::Saved(path) => saved(world, path),
+            FileEvent::NotSaved(suggested) => {
+                let mut editor = world.resource_mut::<Editor>();
+                editor.status = Some(
+                    "not saved: no file was chosen (or no file dialog is available here); \
+                     type a path to save to"
+                        .into(),
+                );
+                editor.save_fallback = Some(suggested);
+            }
             FileEvent::Failed(e) => {
                 let mut editor = world.resource_mut::<Editor>();
                 editor.after_save = None;

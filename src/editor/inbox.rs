@@ -17,6 +17,9 @@ pub enum FileEvent {
     },
     /// The blueprint was written there.
     Saved(String),
+    /// Save As chose no file (cancelled, or no file dialog could be shown): the app offers a
+    /// path field instead, with this suggested name.
+    NotSaved(String),
     /// Something went wrong.
     Failed(String),
 }

@@ -20,10 +20,13 @@ mod sync;
 #[cfg(test)]
 mod tests;
 
-pub use actions::{delete_selection, edit, play_scenario, redo, replace_document, undo};
-pub use files::{autosave_text, perform, read_autosave, request, restore_autosave, save};
+pub use actions::{
+    delete_selection, edit, play_scenario, redo, redo_label, replace_document, set_servers_live,
+    step, stop_all_chaos, stop_scenario, undo, undo_label,
+};
+pub use files::{autosave_text, perform, read_autosave, request, restore_autosave, save, save_to};
 pub use inbox::{FileEvent, Inbox};
 pub use plugin::EditorPlugin;
 pub use showing::{Showing, show_blueprint};
-pub use state::{Discarding, Editor, Selection};
+pub use state::{Discarding, Editor, LiveEdit, Selection};
 pub use sync::{node_position, place, sync_now};

@@ -51,6 +51,8 @@ pub struct Editor {
     pub after_save: Option<Discarding>,
     /// The last thing to tell the user (what undo did, why a file did not open).
     pub status: Option<String>,
+    /// Save As chose no file: the path to offer in a field instead (a suggested name).
+    pub save_fallback: Option<String>,
     /// The run's seed (1 when not set).
     pub seed: Option<u64>,
     /// Total traffic the run uses instead of the blueprint's (set by the RPS control or a link).
@@ -67,6 +69,34 @@ pub struct Editor {
     pub(super) press: Option<Vec2>,
     /// The offset from a dragged node's centre to the pointer.
     pub(super) grab: Vec2,
+    /// Live changes to the run (a node's servers), newest last, that undo takes back.
+    pub(super) live_undo: Vec<LiveEdit>,
+    /// Live changes undone, that redo makes again.
+    pub(super) live_redo: Vec<LiveEdit>,
+}
+
+/// A change made to the running simulation only (not to the document): a node's servers.
+/// Undoable while nothing in the document changed after it; a reload of the run forgets it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveEdit {
+    /// The node.
+    pub node: String,
+    /// Its servers before.
+    pub before: u32,
+    /// Its servers after.
+    pub after: u32,
+    /// The document's revision when it was made.
+    pub(super) revision: u64,
+}
+
+impl LiveEdit {
+    /// What it did, for the undo button and the status line.
+    pub fn label(&self) -> String {
+        format!(
+            "servers of {} {} -> {} (live)",
+            self.node, self.before, self.after
+        )
+    }
 }
 
 impl Editor {

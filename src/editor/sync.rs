@@ -42,6 +42,10 @@ pub(super) fn sync_simulation(world: &mut World) {
         move_nodes(world, &part);
         world.resource_mut::<Showing>().blueprint = part;
     } else {
+        // A new run: live changes to the old one are gone with it.
+        let mut editor = world.resource_mut::<Editor>();
+        editor.live_undo.clear();
+        editor.live_redo.clear();
         let mut loaded = show_blueprint(world, part, label, seed);
         for injection in scenario.iter().flat_map(|s| &s.timeline) {
             loaded = loaded.and_then(|()| crate::chaos::schedule(world, injection).map(|_| ()));

@@ -11,7 +11,9 @@ use crate::sim::{Node, SimClock};
 /// The engine and the editor's document, selection and gestures, without a window.
 fn app_with(doc: Document) -> App {
     let mut app = App::new();
+    // Each update runs the fixed loop once (manual time, never the wall clock).
     app.add_plugins((MinimalPlugins, crate::run::EnginePlugin))
+        .insert_resource(bevy::time::TimeUpdateStrategy::FixedTimesteps(1))
         .init_resource::<Editor>()
         .init_resource::<ButtonInput<KeyCode>>()
         .init_resource::<ButtonInput<MouseButton>>()
@@ -195,7 +197,9 @@ fn clicks_hit_the_nearest_node_or_else_an_edge() {
         canvas::node_at(&doc, &editor, lb + Vec2::new(10.0, 5.0)).as_deref(),
         Some("lb")
     );
-    let middle = lb.lerp(at("app-2"), 0.5);
+    // On the curve as drawn (its middle is off the straight line between the nodes).
+    let curve = crate::view::edge_points(lb, at("app-2"), 24);
+    let middle = curve[12];
     assert_eq!(
         canvas::edge_at(&doc, &editor, middle + Vec2::new(0.0, 3.0)),
         Some(("lb".into(), "app-2".into()))
@@ -204,4 +208,130 @@ fn clicks_hit_the_nearest_node_or_else_an_edge() {
         canvas::node_at(&doc, &editor, Vec2::new(5000.0, 5000.0)),
         None
     );
+}
+
+#[test]
+fn crossing_edges_are_told_apart_along_their_curves() {
+    // Two edges between the same pair, one each way: the straight lines coincide, the curves
+    // bow to opposite sides, so a click on one curve picks that one.
+    let mut doc = three_tier();
+    doc.connect("db", "app-1").unwrap();
+    let editor = Editor::default();
+    let (a, b) = (
+        node_position(&doc, &editor, "app-1").unwrap(),
+        node_position(&doc, &editor, "db").unwrap(),
+    );
+    let there = crate::view::edge_points(a, b, 24)[12];
+    let back = crate::view::edge_points(b, a, 24)[12];
+    assert_eq!(
+        canvas::edge_at(&doc, &editor, there),
+        Some(("app-1".into(), "db".into()))
+    );
+    assert_eq!(
+        canvas::edge_at(&doc, &editor, back),
+        Some(("db".into(), "app-1".into()))
+    );
+}
+
+fn run_for(app: &mut App, seconds: f64) {
+    let target = app.world().resource::<SimClock>().now_ns + (seconds * 1e9) as u64;
+    app.world_mut().resource_mut::<SimClock>().horizon_ns = target;
+    app.update();
+}
+
+fn servers(app: &App, id: &str) -> u32 {
+    app.world()
+        .get::<crate::sim::Station>(entity(app, id).unwrap())
+        .unwrap()
+        .servers
+}
+
+#[test]
+fn a_live_change_of_servers_is_undone_and_redone_without_restarting() {
+    let mut app = app_with(three_tier());
+    run_for(&mut app, 2.0);
+    let before = servers(&app, "db");
+    set_servers_live(app.world_mut(), "db", before + 1).unwrap();
+    // A drag is many steps; one undo takes back all of it.
+    set_servers_live(app.world_mut(), "db", before + 8).unwrap();
+    assert_eq!(servers(&app, "db"), before + 8);
+    let label = undo_label(app.world()).unwrap();
+    assert!(label.contains("servers of db"), "{label}");
+    let t = app.world().resource::<SimClock>().now_ns;
+    press(&mut app, &[KeyCode::ControlLeft, KeyCode::KeyZ]);
+    assert_eq!(servers(&app, "db"), before, "undone");
+    assert!(
+        app.world().resource::<SimClock>().now_ns >= t,
+        "the run goes on"
+    );
+    press(
+        &mut app,
+        &[KeyCode::ControlLeft, KeyCode::ShiftLeft, KeyCode::KeyZ],
+    );
+    assert_eq!(servers(&app, "db"), before + 8, "redone");
+    // The document's own undo still works after the live one.
+    app.world_mut()
+        .resource_mut::<Document>()
+        .delete_node("cache")
+        .unwrap();
+    app.update();
+    press(&mut app, &[KeyCode::ControlLeft, KeyCode::KeyZ]);
+    assert!(entity(&app, "cache").is_some(), "the delete is undone");
+}
+
+#[test]
+fn stopping_a_scenario_lifts_its_chaos_and_the_run_goes_on() {
+    let mut app = app_with(three_tier());
+    let scenario = crate::scenario::Scenario::resolve("connection-reset").unwrap();
+    let first = scenario
+        .timeline
+        .iter()
+        .map(|i| i.at_s)
+        .fold(f64::MAX, f64::min);
+    play_scenario(app.world_mut(), scenario);
+    run_for(&mut app, first + 2.0);
+    let log = app.world().resource::<crate::chaos::ChaosLog>().clone();
+    assert!(!log.injections.is_empty());
+    let t = app.world().resource::<SimClock>().now_ns;
+    stop_scenario(app.world_mut());
+    run_for(&mut app, 1.0);
+    assert!(
+        app.world().resource::<SimClock>().now_ns > t,
+        "not restarted at t = 0"
+    );
+    let now_s = crate::sim::ns_to_s(app.world().resource::<SimClock>().now_ns);
+    let log = app.world().resource::<crate::chaos::ChaosLog>();
+    assert!(
+        log.injections
+            .iter()
+            .all(|i| i.end_s.is_some_and(|e| e <= now_s)),
+        "every injection has ended: {:?}",
+        log.injections
+    );
+    assert!(app.world().resource::<Editor>().scenario.is_none());
+    // Nothing under chaos any more.
+    let under: Vec<_> = app
+        .world_mut()
+        .query::<&crate::sim::UnderChaos>()
+        .iter(app.world())
+        .filter(|u| u.0 > 0)
+        .collect();
+    assert!(under.is_empty(), "chaos lifted");
+}
+
+#[test]
+fn step_advances_a_tenth_of_a_second_or_a_hundredth_with_shift() {
+    let mut app = app_with(three_tier());
+    run_for(&mut app, 1.0);
+    let t0 = app.world().resource::<SimClock>().now_ns;
+    for _ in 0..10 {
+        step(app.world_mut(), false);
+        app.update();
+    }
+    let t1 = app.world().resource::<SimClock>().now_ns;
+    assert!(app.world().resource::<SimClock>().paused);
+    assert_eq!(t1 - t0, 1_000_000_000, "ten steps are one second");
+    step(app.world_mut(), true);
+    app.update();
+    assert_eq!(app.world().resource::<SimClock>().now_ns - t1, 10_000_000);
 }

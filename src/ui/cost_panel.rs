@@ -1,6 +1,7 @@
 //! The cost panel: the AWS monthly estimate of the design at the traffic it is simulating
-//! now, refreshed every few seconds, so it moves as the user changes the traffic or the
-//! design.
+//! now, recomputed every 3 seconds from the last 10 s of traffic (it says so), and at once
+//! when another blueprint is shown; while the traffic is catching up with a new RPS, it says
+//! it is recomputing.
 
 use bevy::prelude::*;
 use bevy_egui::egui;
@@ -14,36 +15,67 @@ use crate::sim::MetricsHistory;
 /// Windows the estimate averages over.
 const RECENT: usize = 10;
 
-/// The last estimate and when it was made (wall seconds).
+/// Real seconds between estimates.
+const EVERY_S: f64 = 3.0;
+
+/// The last estimate, when it was made (wall seconds), and for which blueprint.
 #[derive(Resource, Default)]
 pub(super) struct CostCache {
     at_s: f64,
     point: Option<Result<Point, String>>,
+    blueprint: Option<crate::blueprint::Blueprint>,
 }
 
 pub(super) fn show(ui: &mut egui::Ui, world: &mut World) {
     ui.heading("Cost (AWS, per month)");
     let now = world.resource::<Time<Real>>().elapsed_secs_f64();
-    let stale = world
+    let showing = world.get_resource::<Showing>().map(|s| s.blueprint.clone());
+    let other_blueprint = world
         .get_resource::<CostCache>()
-        .is_none_or(|c| c.point.is_none() || now - c.at_s > 3.0);
+        .is_some_and(|c| c.blueprint != showing);
+    let stale = other_blueprint
+        || world
+            .get_resource::<CostCache>()
+            .is_none_or(|c| c.point.is_none() || now - c.at_s > EVERY_S);
     if stale {
         let point = estimate_now(world);
-        world.insert_resource(CostCache { at_s: now, point });
+        world.insert_resource(CostCache {
+            at_s: now,
+            point,
+            blueprint: showing,
+        });
     }
+    // The traffic asked for: the RPS control's, else the blueprint's.
+    let asked = world.resource::<crate::editor::Editor>().rps.or_else(|| {
+        world
+            .get_resource::<Showing>()
+            .map(|s| s.blueprint.total_rps())
+    });
     match world
         .get_resource::<CostCache>()
         .and_then(|c| c.point.clone())
     {
         Some(Ok(p)) => {
             ui.label(
-                egui::RichText::new(format!("${:.0} a month", p.usd_per_month))
-                    .strong()
-                    .size(18.0),
+                egui::RichText::new(format!(
+                    "${:.0} a month at {:.0} RPS",
+                    p.usd_per_month, p.rps
+                ))
+                .strong()
+                .size(18.0),
             );
+            if let Some(asked) = asked
+                && (asked - p.rps).abs() > 0.05 * asked.max(1.0)
+            {
+                ui.colored_label(
+                    egui::Color32::from_rgb(255, 190, 120),
+                    format!("recomputing for {asked:.0} RPS as the traffic catches up"),
+                );
+            }
             ui.small(format!(
-                "${:.2} per million requests at {:.0} RPS",
-                p.usd_per_million_requests, p.rps
+                "${:.2} per million requests; from the last {RECENT} s of traffic, \
+                 recomputed every {EVERY_S:.0} s",
+                p.usd_per_million_requests
             ));
             egui::Grid::new("cost_items").num_columns(2).show(ui, |ui| {
                 for item in LineItem::ALL {
@@ -69,7 +101,7 @@ pub(super) fn show(ui: &mut egui::Ui, world: &mut World) {
             ui.colored_label(egui::Color32::from_rgb(255, 120, 120), e);
         }
         None => {
-            ui.small("waiting for the first metrics window");
+            ui.small("computing: waiting for the first second of traffic");
         }
     }
 }

@@ -1,12 +1,14 @@
 //! The inspector: the selected node or edge, its problems, its own metrics and error causes,
 //! and its parameters, edited as RON and applied as one undoable change (the run restarts with
-//! them). A node's servers can also be changed live, for this run only.
+//! them; the charts keep what came before). A node's servers can also be changed live, for
+//! this run only, and undone like any other change.
 
 use bevy::prelude::*;
 use bevy_egui::egui;
 
-use super::state::UiState;
+use super::state::{KeyButtons, UiState, ron_view};
 use crate::blueprint::{Document, EdgeSpec, Spawned, part_from_ron, part_to_ron};
+use crate::editor::set_servers_live;
 use crate::editor::{Editor, Selection, edit};
 use crate::nodes::NodeKind;
 use crate::sim::{MetricsHistory, NodeWindow, Station, UNBOUNDED};
@@ -60,7 +62,7 @@ fn node(ui: &mut egui::Ui, world: &mut World, id: &str) {
         .get_resource::<Spawned>()
         .and_then(|s| s.nodes.get(id).copied());
     if let Some(entity) = entity {
-        live_servers(ui, world, entity);
+        live_servers(ui, world, entity, id);
         if let Some(w) = last_window(world, id) {
             metrics(ui, &w);
         }
@@ -68,7 +70,8 @@ fn node(ui: &mut egui::Ui, world: &mut World, id: &str) {
         ui.small("Not running (see its problem).");
     }
     let selection = Selection::Node(id.to_string());
-    if let Some(text) = params_editor(ui, world, &selection, || part_to_ron(&spec.kind)) {
+    if let Some(text) = params_editor(ui, world, &selection, || ron_view(&part_to_ron(&spec.kind)))
+    {
         match part_from_ron::<NodeKind>(&text) {
             Ok(kind) => {
                 let mut changed = spec.clone();
@@ -115,7 +118,7 @@ fn edge(ui: &mut egui::Ui, world: &mut World, from: &str, to: &str) {
             w.error_rate * 100.0
         ));
     }
-    if let Some(text) = params_editor(ui, world, &selection, || part_to_ron(&spec)) {
+    if let Some(text) = params_editor(ui, world, &selection, || ron_view(&part_to_ron(&spec))) {
         match part_from_ron::<EdgeSpec>(&text) {
             Ok(changed) => {
                 edit(world, |doc| doc.set_edge(from, to, changed));
@@ -220,20 +223,25 @@ fn connect_to(ui: &mut egui::Ui, world: &mut World, id: &str) {
     }
 }
 
-fn live_servers(ui: &mut egui::Ui, world: &mut World, entity: Entity) {
-    if let Some(mut station) = world.get_mut::<Station>(entity)
-        && station.servers != UNBOUNDED
-    {
-        let mut servers = station.servers;
-        ui.horizontal(|ui| {
-            ui.label("servers (live, this run)");
-            if ui
-                .add(egui::DragValue::new(&mut servers).range(1..=100_000))
-                .changed()
-            {
-                station.servers = servers;
-            }
-        });
+fn live_servers(ui: &mut egui::Ui, world: &mut World, entity: Entity, id: &str) {
+    let Some(station) = world.get::<Station>(entity) else {
+        return;
+    };
+    if station.servers == UNBOUNDED {
+        return;
+    }
+    let mut servers = station.servers;
+    let mut changed = false;
+    ui.horizontal(|ui| {
+        ui.label("servers (live, this run)");
+        let field = ui.add(egui::DragValue::new(&mut servers).range(1..=100_000));
+        world
+            .resource_mut::<KeyButtons>()
+            .put("servers", field.rect);
+        changed = field.changed();
+    });
+    if changed && let Err(e) = set_servers_live(world, id, servers) {
+        world.resource_mut::<Editor>().status = Some(e);
     }
 }
 

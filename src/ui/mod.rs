@@ -9,6 +9,7 @@ mod cost_panel;
 mod gallery;
 mod inspector;
 mod layout;
+mod legend;
 mod overlay;
 mod palette;
 mod prompt;

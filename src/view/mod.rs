@@ -9,8 +9,10 @@ mod real_time;
 mod shapes;
 
 pub use blank::check_not_blank;
-pub use camera::{CameraCues, PointerOnCanvas, ViewCamera, ViewSystems};
+pub use camera::{CameraCues, CanvasArea, ViewCamera, ViewSystems, fit};
 pub use particles::ParticleStats;
 pub use plugin::ViewPlugin;
 pub use real_time::RealTimeRatio;
-pub use shapes::{LabelData, NodeShape, label_text, node_colour, other_chaos};
+pub use shapes::{
+    LabelData, NodeShape, edge_curve, edge_points, label_text, node_colour, other_chaos,
+};

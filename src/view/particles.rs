@@ -1,10 +1,12 @@
 //! Requests as particles moving along the edges at their simulated timing (a slow hop is
 //! visibly slow): green on the way, red when the answer is an error, amber on a retry. At high
-//! rates only a sample is drawn, and the sample rate is published for the UI.
+//! rates only a sample is drawn, and the sample rate is published for the UI. Errors also
+//! flow back from the callee to the caller as red dots, as many as the last window's error
+//! rate says: a failure answered at once never lives long enough to be seen as a call.
 
 use bevy::prelude::*;
 
-use crate::sim::{Call, Node, Phase, SimClock, Topology};
+use crate::sim::{Call, Edge, MetricsHistory, Node, Phase, SimClock, Topology};
 
 /// Most particles drawn per frame.
 const BUDGET: usize = 1500;
@@ -48,14 +50,53 @@ pub fn particle(call: &Call, from: Vec2, to: Vec2, now_ns: u64) -> Option<(Vec2,
     Some((p, colour))
 }
 
+/// Red dots on the way back to the caller for an edge whose callee answered `error_rate` of
+/// its calls with errors in the last window: where each is at `phase` (wall seconds), from
+/// the callee `to` back to the caller `from`. None when there were no errors.
+pub fn error_flow(from: Vec2, to: Vec2, error_rate: f64, phase: f32) -> Vec<Vec2> {
+    if error_rate <= 0.0 {
+        return Vec::new();
+    }
+    // 1 dot for a trickle, up to 8 when every call fails.
+    let n = (1.0 + error_rate.clamp(0.0, 1.0) * 7.0).round() as usize;
+    let dir = (from - to).normalize_or_zero();
+    let mid = (to + from) / 2.0 + Vec2::new(-dir.y, dir.x) * (to.distance(from) * 0.08);
+    (0..n)
+        .map(|i| {
+            let t = (phase * 0.7 + i as f32 / n as f32).fract();
+            to.lerp(mid, t).lerp(mid.lerp(from, t), t)
+        })
+        .collect()
+}
+
 fn draw_particles(
     calls: Query<(Entity, &Call)>,
     nodes: Query<&Node>,
-    topology: Res<Topology>,
-    clock: Res<SimClock>,
+    edges: Query<&Edge>,
+    (topology, clock, history): (Res<Topology>, Res<SimClock>, Res<MetricsHistory>),
+    time: Res<Time<Real>>,
     mut stats: ResMut<ParticleStats>,
     mut gizmos: Gizmos,
 ) {
+    let red = Color::srgb(1.0, 0.2, 0.2);
+    if let Some(last) = history.windows.last() {
+        let phase = time.elapsed_secs();
+        for edge in &edges {
+            let (Some(&a), Some(&b)) = (
+                topology.nodes.get(edge.from.ix()),
+                topology.nodes.get(edge.to.ix()),
+            ) else {
+                continue;
+            };
+            let (Ok(caller), Ok(callee)) = (nodes.get(a), nodes.get(b)) else {
+                continue;
+            };
+            let rate = last.nodes.get(&callee.id).map_or(0.0, |w| w.error_rate);
+            for p in error_flow(caller.position, callee.position, rate, phase) {
+                gizmos.circle_2d(Isometry2d::from_translation(p), 4.5, red);
+            }
+        }
+    }
     let in_flight = calls.iter().len();
     let sample = in_flight.div_ceil(BUDGET).max(1);
     let mut drawn = 0;
@@ -135,6 +176,21 @@ mod tests {
             particle(&call(Phase::Working), a, b, 2_000).is_none(),
             "work at a node is not a particle"
         );
+    }
+
+    #[test]
+    fn errors_flow_back_to_the_caller_more_when_more_fail() {
+        use super::error_flow;
+        let (caller, callee) = (Vec2::ZERO, Vec2::new(100.0, 0.0));
+        assert!(error_flow(caller, callee, 0.0, 0.3).is_empty(), "no errors");
+        let few = error_flow(caller, callee, 0.02, 0.0);
+        let all = error_flow(caller, callee, 1.0, 0.0);
+        assert_eq!(few.len(), 1);
+        assert_eq!(all.len(), 8);
+        // At phase 0 the first dot leaves the callee; a little later it is nearer the caller.
+        assert_eq!(few[0], callee);
+        let later = error_flow(caller, callee, 0.02, 0.5)[0];
+        assert!(later.x < 100.0 && later.x > 0.0, "on its way back: {later}");
     }
 
     #[test]

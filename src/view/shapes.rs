@@ -115,12 +115,32 @@ pub fn node_colour(window: Option<&NodeWindow>, down: bool) -> Color {
     }
 }
 
-fn edge_path(from: Vec2, to: Vec2) -> ShapePath {
-    // A gentle curve, ending at the target's rim, with an arrowhead.
+/// An edge's curve from node `from` to node `to`: a quadratic Bézier (start, control, end)
+/// from the caller's rim to just before the callee's rim, bowed gently to the left of its
+/// direction (so the two directions between a pair of nodes do not overlap).
+pub fn edge_curve(from: Vec2, to: Vec2) -> [Vec2; 3] {
     let dir = (to - from).normalize_or_zero();
     let (start, end) = (from + dir * NODE_RADIUS, to - dir * (NODE_RADIUS + 4.0));
     let normal = Vec2::new(-dir.y, dir.x);
     let ctrl = (start + end) / 2.0 + normal * (start.distance(end) * 0.08);
+    [start, ctrl, end]
+}
+
+/// `n + 1` points along an edge's curve, start to end: for hit testing and highlighting it
+/// where it is drawn.
+pub fn edge_points(from: Vec2, to: Vec2, n: usize) -> Vec<Vec2> {
+    let [a, c, b] = edge_curve(from, to);
+    (0..=n)
+        .map(|i| {
+            let t = i as f32 / n.max(1) as f32;
+            a.lerp(c, t).lerp(c.lerp(b, t), t)
+        })
+        .collect()
+}
+
+fn edge_path(from: Vec2, to: Vec2) -> ShapePath {
+    // A gentle curve, ending at the target's rim, with an arrowhead.
+    let [start, ctrl, end] = edge_curve(from, to);
     let tangent = (end - ctrl).normalize_or_zero();
     let side = Vec2::new(-tangent.y, tangent.x);
     ShapePath::new()
@@ -242,27 +262,40 @@ fn style_edges(
     }
 }
 
-/// A node's label: its id and size, how busy it is (or its hit rate, or its rate), and the
-/// chaos on it. The UI paints it under the node, at a size that follows the zoom.
+/// A node's label, every number saying what it is: its id; for a source, the load it offers
+/// and how much is answered (`load`, requests per second); else its servers and how busy they
+/// are (or a cache's hit rate, or its rate when it has no limit); the calls waiting in its
+/// queue; and the chaos on it. The UI paints it under the node, at a size that follows the zoom.
 pub fn label_text(
     node: &Node,
     station: &Station,
     window: Option<&NodeWindow>,
+    load: Option<(f64, f64)>,
     down: bool,
     chaos: bool,
 ) -> String {
     let mut s = node.id.clone();
-    if station.servers != UNBOUNDED {
-        s.push_str(&format!(" ({})", station.servers));
-    }
-    if let Some(w) = window {
+    if let Some((offered, answered)) = load {
+        s.push_str(&format!(
+            "\noffered {offered:.0}/s\nanswered {answered:.0}/s"
+        ));
+    } else if let Some(w) = window {
         if let Some(h) = w.hit_rate {
-            s.push_str(&format!("\nhit {:.0}%", h * 100.0));
+            s.push_str(&format!("\nhit rate {:.0}%", h * 100.0));
         } else if station.servers != UNBOUNDED {
-            s.push_str(&format!("\n{:.0}% busy", w.utilization * 100.0));
+            s.push_str(&format!(
+                "\n{} servers, {:.0}% busy",
+                station.servers,
+                w.utilization * 100.0
+            ));
         } else {
-            s.push_str(&format!("\n{:.0}/s", w.throughput));
+            s.push_str(&format!("\n{:.0} calls/s", w.throughput));
         }
+        if w.queue_depth >= 0.5 {
+            s.push_str(&format!("\n{:.0} queued", w.queue_depth));
+        }
+    } else if station.servers != UNBOUNDED {
+        s.push_str(&format!("\n{} servers", station.servers));
     }
     if down {
         s.push_str("\n[DOWN]");
@@ -276,6 +309,42 @@ pub fn label_text(
 mod tests {
     use super::node_colour;
     use crate::sim::NodeWindow;
+
+    #[test]
+    fn labels_say_what_their_numbers_are() {
+        use super::label_text;
+        use crate::sim::{Node, Station};
+        let node = |id: &str| Node {
+            id: id.into(),
+            kind: "database",
+            position: bevy::prelude::Vec2::ZERO,
+            zone: None,
+            region: None,
+        };
+        let window = NodeWindow {
+            utilization: 0.5,
+            queue_depth: 12.0,
+            ..Default::default()
+        };
+        let db = label_text(
+            &node("db"),
+            &Station::new(8, 100, false),
+            Some(&window),
+            None,
+            false,
+            false,
+        );
+        assert_eq!(db, "db\n8 servers, 50% busy\n12 queued");
+        let users = label_text(
+            &node("users"),
+            &Station::new(crate::sim::UNBOUNDED, 0, false),
+            None,
+            Some((2000.0, 1500.0)),
+            false,
+            true,
+        );
+        assert_eq!(users, "users\noffered 2000/s\nanswered 1500/s\n[CHAOS]");
+    }
 
     #[test]
     fn health_colours_go_from_green_to_red_and_grey_when_down() {
