@@ -4,7 +4,7 @@
 use blastradius::analysis::incident;
 use blastradius::scenario::Scenario;
 
-use crate::support::{blueprint, chaos, run_chaos, three_tier};
+use crate::support::{assert_close, blueprint, chaos, run_chaos, three_tier};
 
 fn dominant(errors: &std::collections::BTreeMap<String, u64>) -> (String, f64) {
     let total: u64 = errors.values().sum();
@@ -164,34 +164,64 @@ fn thundering_herd_is_a_spike_at_recovery_much_smaller_with_jitter() {
     assert!(jittered < 1_500.0, "jittered peak {jittered}");
 }
 
+/// 2,000 requests/s, 20% writes (400/s), over 10,000 equally popular keys; two replicas.
 const REPLICAS: &str = r#"Blueprint(name: "replicas", nodes: [
-    (id: "users", kind: Client(rps: 2000, read_ratio: 0.8, keyspace: (keys: 10000, zipf_s: 1.0))),
+    (id: "users", kind: Client(rps: 2000, read_ratio: 0.8, keyspace: (keys: 10000, zipf_s: 0.0))),
     (id: "db", kind: Database(read_replicas: 2)),
 ], edges: [(from: "users", to: "db")])"#;
 
 #[test]
 fn replication_lag_serves_stale_reads_unless_they_go_to_the_primary() {
-    let stale = |read_your_writes: bool| {
+    // Lag of 1 s on every write committed from 10 s to 30 s. A read is stale when its key
+    // had a write in the last second: writes come at 400/s spread over 10,000 keys, so a key
+    // gets 400 x 1 / 10,000 = 0.04 writes per lag window (Poisson), and a read finds one
+    // with probability 1 - e^-0.04 = 3.92%. Reads come at 1,600/s for the 20 s of lag
+    // (ramping up over the first second and down over the second after, which adds up to
+    // one full second): 1,600 x 20 x 3.92% = 1,255 stale reads.
+    let (writes_per_s, keys, lag_s, reads_per_s, span_s) = (400.0, 10_000.0, 1.0, 1600.0, 20.0);
+    let expected = reads_per_s * span_s * (1.0 - f64::exp(-writes_per_s * lag_s / keys));
+    let run = |read_your_writes: bool| {
         let mut bp = blueprint(REPLICAS);
         if let blastradius::nodes::NodeKind::Database(db) = &mut bp.nodes[1].kind {
             db.read_your_writes = read_your_writes;
         }
-        let sim = run_chaos(&bp, 5, 40.0, 1000.0, &[chaos("replication-lag@10s+20s:db")]);
+        let lag = chaos("replication-lag@10s+20s:db");
+        let mut lag = lag;
+        lag.chaos = blastradius::chaos::Chaos::ReplicationLag(
+            ron::from_str("(delay_ms: 1000)").expect("parses"),
+        );
+        let sim = run_chaos(&bp, 5, 40.0, 1000.0, &[lag]);
+        let world = sim.app.world();
+        let db = world.resource::<blastradius::blueprint::Spawned>().nodes["db"];
+        let model = world.get::<blastradius::sim::Model>(db).expect("a model");
+        let behind = model
+            .0
+            .as_any()
+            .downcast_ref::<blastradius::nodes::database::Database>()
+            .expect("a database")
+            .reads_behind();
         let w = &sim.history().windows;
-        let before: u64 = w[2..10].iter().map(|w| w.nodes["db"].stale_reads).sum();
-        let during: u64 = w[12..30].iter().map(|w| w.nodes["db"].stale_reads).sum();
-        (before, during, w[20].nodes["db"].arrivals)
+        let metric: u64 = w.iter().map(|w| w.nodes["db"].stale_reads).sum();
+        let primary: u64 = w.iter().map(|w| w.nodes["db"].arrivals).sum();
+        (behind, metric, primary)
     };
-    let (before, during, primary_load) = stale(false);
-    assert!(
-        during > 10 * before.max(1) && during > 1000,
-        "stale reads before {before}, during {during}"
+    // Without the fix: the versions the reads served say as many stale reads as the
+    // hand calculation, and the stale-read metric says the same.
+    let (behind, metric, primary) = run(false);
+    assert_close("stale reads (versions served)", behind as f64, expected, 0.1);
+    assert_eq!(metric, behind, "the stale-read metric and the versions served disagree");
+    // With it: no read serves an old version, and the primary takes those reads instead.
+    let (behind_fixed, metric_fixed, primary_fixed) = run(true);
+    assert_eq!(
+        (behind_fixed, metric_fixed),
+        (0, 0),
+        "reads behind the last write with read-your-writes on"
     );
-    let (_, fixed, primary_load_fixed) = stale(true);
-    assert_eq!(fixed, 0, "reading from the primary removes stale reads");
-    assert!(
-        primary_load_fixed > primary_load,
-        "the primary takes those reads"
+    assert_close(
+        "extra reads at the primary",
+        primary_fixed as f64 - primary as f64,
+        behind as f64,
+        0.15,
     );
 }
 
