@@ -31,7 +31,12 @@ fn fixture_path(name: &str) -> std::path::PathBuf {
 
 /// Differences between the fixture and what the run gave, field by field, as
 /// `path: fixture X, got Y`; fields the fixture lacks (added since) are not differences.
-fn differences(path: &str, want: &serde_json::Value, got: &serde_json::Value, out: &mut Vec<String>) {
+fn differences(
+    path: &str,
+    want: &serde_json::Value,
+    got: &serde_json::Value,
+    out: &mut Vec<String>,
+) {
     use serde_json::Value;
     match (want, got) {
         (Value::Object(w), Value::Object(g)) => {
@@ -44,7 +49,11 @@ fn differences(path: &str, want: &serde_json::Value, got: &serde_json::Value, ou
         }
         (Value::Array(w), Value::Array(g)) => {
             if w.len() != g.len() {
-                out.push(format!("{path}: fixture has {} entries, the run {}", w.len(), g.len()));
+                out.push(format!(
+                    "{path}: fixture has {} entries, the run {}",
+                    w.len(),
+                    g.len()
+                ));
             }
             for (i, (wv, gv)) in w.iter().zip(g).enumerate() {
                 differences(&format!("{path}[{i}]"), wv, gv, out);
@@ -81,7 +90,10 @@ fn check_golden(name: &str, windows: &[blastradius::sim::WindowRecord]) {
         return;
     }
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("cannot read {} ({e}); write it with BLESS=1", path.display())
+        panic!(
+            "cannot read {} ({e}); write it with BLESS=1",
+            path.display()
+        )
     });
     let want: serde_json::Value = serde_json::from_str(&text).expect("fixture is JSON");
     let mut diffs = Vec::new();
@@ -93,7 +105,12 @@ fn check_golden(name: &str, windows: &[blastradius::sim::WindowRecord]) {
          and say in the commit why the numbers moved.",
         diffs.len(),
         path.display(),
-        diffs.iter().take(12).cloned().collect::<Vec<_>>().join("\n")
+        diffs
+            .iter()
+            .take(12)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -138,9 +155,10 @@ fn the_golden_comparison_names_what_moved_and_ignores_new_fields() {
         r#"[{"t_s": 1.0, "new": 3, "nodes": {"db": {"p99_ms": 20.5, "arrivals": 7, "more": [1]}}}]"#,
     )
     .unwrap();
-    let moved: serde_json::Value =
-        serde_json::from_str(r#"[{"t_s": 1.0, "nodes": {"db": {"p99_ms": 20.500001, "arrivals": 7}}}]"#)
-            .unwrap();
+    let moved: serde_json::Value = serde_json::from_str(
+        r#"[{"t_s": 1.0, "nodes": {"db": {"p99_ms": 20.500001, "arrivals": 7}}}]"#,
+    )
+    .unwrap();
     let mut diffs = Vec::new();
     differences("windows", &want, &same_plus_field, &mut diffs);
     assert!(diffs.is_empty(), "{diffs:?}");

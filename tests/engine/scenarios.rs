@@ -152,7 +152,10 @@ fn chaos_that_does_nothing_fails_the_check_even_with_the_drain_in_the_run() {
         .filter(|m| m.moved)
         .map(|m| format!("{:?} {:?}", m.expected.metric, m.expected.direction))
         .collect();
-    assert!(moved.is_empty(), "inert chaos passed the check for {moved:?}");
+    assert!(
+        moved.is_empty(),
+        "inert chaos passed the check for {moved:?}"
+    );
 
     // The same file with half a second added to the database calls (the cache misses, 16%)
     // moves p99: the
