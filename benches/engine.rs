@@ -2,7 +2,9 @@
 //! 10,000 and 100,000 RPS, next to a bare `BinaryHeap` push/pop loop holding the same number
 //! of pending events. Ratios within one run are what to compare (the machine is noisy).
 //!
-//! `cargo bench --no-default-features --bench engine [-- SECONDS]`
+//! `cargo bench --no-default-features --bench engine [-- SECONDS]`; `-- --quick` (or
+//! `BENCH_QUICK=1`) runs 3 simulated seconds a row, so CI runs it and it cannot rot (its
+//! figures are printed, never asserted: CI's machine is shared).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -63,10 +65,12 @@ fn bare_heap(pending: usize, ops: u64) -> f64 {
 }
 
 fn main() {
+    let quick =
+        std::env::args().any(|a| a == "--quick") || std::env::var_os("BENCH_QUICK").is_some();
     let sim_s: u64 = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
-        .unwrap_or(20);
+        .unwrap_or(if quick { 3 } else { 20 });
     println!("three-tier, {sim_s} simulated seconds per row (one core)");
     println!(
         "{:>9} {:>12} {:>10} {:>14} {:>12} {:>16} {:>12}",

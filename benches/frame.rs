@@ -5,6 +5,8 @@
 //!
 //! `cargo bench --bench frame --profile dev [-- FRAMES]` (the dev profile reuses the app's
 //! debug build: dependencies optimised, our code at opt-level 1, so this is an upper bound).
+//! `-- --quick` (or `BENCH_QUICK=1`) measures 30 frames after 10, so CI runs it and it
+//! cannot rot (figures printed, never asserted).
 
 use std::time::{Duration, Instant};
 
@@ -56,9 +58,9 @@ fn app(rps: f64) -> App {
     app
 }
 
-fn measure(rps: f64, frames: usize) {
+fn measure(rps: f64, frames: usize, warm_up: usize) {
     let mut app = app(rps);
-    for _ in 0..120 {
+    for _ in 0..warm_up {
         app.update();
     }
     let mut times = Vec::with_capacity(frames);
@@ -83,11 +85,13 @@ fn measure(rps: f64, frames: usize) {
 }
 
 fn main() {
+    let quick =
+        std::env::args().any(|a| a == "--quick") || std::env::var_os("BENCH_QUICK").is_some();
     let frames = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
-        .unwrap_or(600);
+        .unwrap_or(if quick { 30 } else { 600 });
     for rps in [10_000.0, 100_000.0] {
-        measure(rps, frames);
+        measure(rps, frames, if quick { 10 } else { 120 });
     }
 }

@@ -125,6 +125,7 @@ impl Kind for DatabaseParams {
             applied_at_ns: HashMap::default(),
             read_your_writes: self.read_your_writes,
             next_replica: 0,
+            versions: Versions::default(),
         };
         Ok(Built::plain(self.station(), model))
     }
@@ -144,6 +145,7 @@ impl Kind for DatabaseParams {
             applied_at_ns: HashMap::default(),
             read_your_writes: false,
             next_replica: 0,
+            versions: Versions::default(),
         };
         Some(Built::plain(self.station(), model))
     }
@@ -216,6 +218,70 @@ pub struct Database {
     applied_at_ns: HashMap<u32, Vec<Nanos>, BuildHasherDefault<KeyHasher>>,
     read_your_writes: bool,
     next_replica: u32,
+    /// Versions per key, kept apart from the routing above so tests can check it.
+    versions: Versions,
+}
+
+/// An account of versions kept beside the routing, as a check on it: the version each
+/// write commits, the version each replica holds once it has applied it, and so the
+/// version every routed read serves. It decides nothing.
+#[derive(Clone, Debug, Default)]
+struct Versions {
+    /// Per key with a write not yet applied everywhere, its last committed version.
+    committed: HashMap<u32, u64, BuildHasherDefault<KeyHasher>>,
+    /// Per such key, the version each replica holds.
+    held: HashMap<u32, Vec<u64>, BuildHasherDefault<KeyHasher>>,
+    /// Per replica, the writes shipped to it and not yet applied: (applied at, key,
+    /// version), in commit order (a replica applies one at a time, so also in time order).
+    in_flight: Vec<std::collections::VecDeque<(Nanos, u32, u64)>>,
+    /// Reads routed (to a replica or the primary) that served an older version than the
+    /// last committed one for their key.
+    reads_behind: u64,
+}
+
+impl Versions {
+    /// A write of `key` committed, reaching each replica at `applied_at`.
+    fn committed(&mut self, key: u32, applied_at: &[Nanos]) {
+        let version = self.committed.entry(key).or_insert(0);
+        *version += 1;
+        let version = *version;
+        self.held
+            .entry(key)
+            .or_insert_with(|| vec![version - 1; applied_at.len()]);
+        self.in_flight.resize_with(applied_at.len(), Default::default);
+        for (queue, &at) in self.in_flight.iter_mut().zip(applied_at) {
+            queue.push_back((at, key, version));
+        }
+    }
+
+    /// A read of `key` routed at `now` to replica `replica` (the primary when none).
+    fn read(&mut self, now: Nanos, key: u32, replica: Option<usize>) {
+        for (i, queue) in self.in_flight.iter_mut().enumerate() {
+            while let Some(&(at, k, version)) = queue.front() {
+                if at > now {
+                    break;
+                }
+                queue.pop_front();
+                if let Some(held) = self.held.get_mut(&k) {
+                    held[i] = version;
+                    if held.iter().all(|&v| Some(&v) == self.committed.get(&k)) {
+                        self.held.remove(&k);
+                        self.committed.remove(&k);
+                    }
+                }
+            }
+        }
+        let Some(&committed) = self.committed.get(&key) else {
+            return;
+        };
+        let served = match replica {
+            Some(i) => self.held.get(&key).map_or(committed, |h| h[i]),
+            None => committed,
+        };
+        if served < committed {
+            self.reads_behind += 1;
+        }
+    }
 }
 
 impl Behaviour for Database {
@@ -249,6 +315,7 @@ impl Behaviour for Database {
                     self.applied_at_ns
                         .retain(|_, at| at.iter().any(|&t| t > now));
                 }
+                self.versions.committed(call.key, &applied);
                 self.applied_at_ns.insert(call.key, applied);
             }
         }
@@ -256,6 +323,24 @@ impl Behaviour for Database {
     }
 
     fn pick_replica(&mut self, cx: &mut Cx, key: u32, replicas: usize) -> Option<usize> {
+        let pick = self.route_read(cx, key, replicas);
+        self.versions.read(cx.now_ns, key, pick);
+        pick
+    }
+
+    any_accessors!();
+}
+
+impl Database {
+    /// Reads routed so far that served an older version of their key than its last
+    /// committed write (counted from versions, apart from the stale-read metric).
+    pub fn reads_behind(&self) -> u64 {
+        self.versions.reads_behind
+    }
+
+    /// Where a read of `key` goes: a replica round robin, or the primary (`None`) when
+    /// reading your writes and the replica has not applied the key's last write.
+    fn route_read(&mut self, cx: &mut Cx, key: u32, replicas: usize) -> Option<usize> {
         let i = self.next_replica as usize % replicas;
         self.next_replica = self.next_replica.wrapping_add(1);
         let unapplied = self
@@ -272,6 +357,4 @@ impl Behaviour for Database {
         cx.metrics.stale_reads += 1;
         Some(i)
     }
-
-    any_accessors!();
 }

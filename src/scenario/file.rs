@@ -11,6 +11,17 @@ use crate::blueprint::LoadError;
 use crate::chaos::Injection;
 use crate::sim::WindowRecord;
 
+/// How far a metric must go past the quiet run's own extreme to count as moved (relative:
+/// 20% beyond the quiet run's highest for Up, below its lowest for Down), on top of the
+/// metric's absolute noise.
+pub const MARGIN: f64 = 0.2;
+
+/// Seconds after the last injection ends that still count as its effect.
+pub const SETTLE_S: f64 = 10.0;
+
+/// How long an injection without a duration counts as lasting, for the check.
+pub const OPEN_ENDED_S: f64 = 60.0;
+
 /// A scenario file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,43 +92,79 @@ impl Scenario {
         Scenario::parse(name_or_path, &src)
     }
 
-    /// Checks each `moves` entry against a run's windows (steady state after `warmup_s` and
-    /// before the first injection, against every window after it).
-    pub fn check_moves(&self, windows: &[WindowRecord], warmup_s: f64) -> Vec<Moved> {
-        let first = self
+    /// The span the `moves` claims are checked over, `(start, end)` in simulated seconds:
+    /// from the first injection's start to the last one's end plus [`SETTLE_S`] (what a
+    /// fault sets off, a herd at recovery or a cache refilling, comes just after it), an
+    /// open-ended injection counting as [`OPEN_ENDED_S`] long; never past the run's traffic.
+    pub fn check_span_s(&self) -> (f64, f64) {
+        let start = self
             .timeline
             .iter()
             .map(|i| i.at_s)
             .fold(f64::MAX, f64::min);
+        let end = self
+            .timeline
+            .iter()
+            .map(|i| i.at_s + i.duration_s.unwrap_or(OPEN_ENDED_S))
+            .fold(f64::MIN, f64::max);
+        (start, (end + SETTLE_S).min(self.duration_s))
+    }
+
+    /// Checks each `moves` entry of a run with the chaos (`windows`) against a quiet run
+    /// (`quiet`: the same blueprint, traffic and seed, with nothing injected).
+    ///
+    /// Only windows wholly inside [`Scenario::check_span_s`] count, and of those only the ones
+    /// in which the quiet run had traffic (so the drain after traffic stops, where throughput
+    /// and arrivals fall to zero on their own, never counts). A metric moved Up when its
+    /// highest value over those windows exceeds the quiet run's highest over the same
+    /// windows by [`MARGIN`] (relative) and the metric's noise (absolute); Down likewise with
+    /// the lowest values.
+    pub fn check_moves(&self, windows: &[WindowRecord], quiet: &[WindowRecord]) -> Vec<Moved> {
+        let (start, end) = self.check_span_s();
+        let window_s = windows
+            .first()
+            .map_or(1.0, |w| w.t_s)
+            .max(f64::MIN_POSITIVE);
+        let eps = 1e-9;
+        // Pair the two runs' windows by their end time.
+        let pairs: Vec<(&WindowRecord, &WindowRecord)> = windows
+            .iter()
+            .filter(|w| w.t_s - window_s >= start - eps && w.t_s <= end + eps)
+            .filter_map(|w| {
+                quiet
+                    .iter()
+                    .find(|q| (q.t_s - w.t_s).abs() < eps)
+                    .map(|q| (w, q))
+            })
+            .filter(|(_, q)| q.arrivals > 0)
+            .collect();
         self.moves
             .iter()
             .map(|m| {
                 let node = m.node.as_deref();
-                let before: Vec<f64> = windows
+                let values: Vec<(f64, f64)> = pairs
                     .iter()
-                    .filter(|w| w.t_s > warmup_s && w.t_s <= first)
-                    .filter_map(|w| m.metric.value(w, node))
+                    .filter_map(|(w, q)| Some((m.metric.value(w, node)?, m.metric.value(q, node)?)))
                     .collect();
-                let after = windows
-                    .iter()
-                    .filter(|w| w.t_s > first)
-                    .filter_map(|w| m.metric.value(w, node));
-                let before = before.iter().sum::<f64>() / before.len().max(1) as f64;
-                let (after, moved) = match m.direction {
+                let noise = m.metric.noise();
+                let (after, quiet, moved) = match m.direction {
                     Direction::Up => {
-                        let a = after.fold(f64::MIN, f64::max);
-                        (a, a > before * 1.2 && a > before + m.metric.noise())
+                        let a = values.iter().map(|v| v.0).fold(f64::MIN, f64::max);
+                        let q = values.iter().map(|v| v.1).fold(f64::MIN, f64::max);
+                        (a, q, a > q * (1.0 + MARGIN) && a > q + noise)
                     }
                     Direction::Down => {
-                        let a = after.fold(f64::MAX, f64::min);
-                        (a, a < before * 0.8 && a < before - m.metric.noise())
+                        let a = values.iter().map(|v| v.0).fold(f64::MAX, f64::min);
+                        let q = values.iter().map(|v| v.1).fold(f64::MAX, f64::min);
+                        (a, q, a < q * (1.0 - MARGIN) && a < q - noise)
                     }
                 };
                 Moved {
                     expected: m.clone(),
-                    before,
+                    quiet,
                     after,
-                    moved,
+                    windows: values.len(),
+                    moved: !values.is_empty() && moved,
                 }
             })
             .collect()

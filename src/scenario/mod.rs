@@ -9,7 +9,7 @@ mod mitigation;
 mod moves;
 
 pub use builtin::BUILTIN_SCENARIOS;
-pub use file::Scenario;
+pub use file::{MARGIN, OPEN_ENDED_S, SETTLE_S, Scenario};
 pub use flag::parse_chaos_flag;
 pub use mitigation::{Change, Mitigation};
 pub use moves::{Direction, Metric, Moved, Moves};

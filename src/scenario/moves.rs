@@ -54,7 +54,7 @@ impl Metric {
     }
 
     /// The smallest change that counts as moving (noise below it).
-    pub(super) fn noise(self) -> f64 {
+    pub fn noise(self) -> f64 {
         match self {
             Metric::P99 => 5.0,
             Metric::ErrorRate | Metric::HitRate | Metric::Utilization => 0.01,
@@ -69,11 +69,14 @@ impl Metric {
 pub struct Moved {
     /// What was expected.
     pub expected: Moves,
-    /// Mean before the first injection.
-    pub before: f64,
-    /// The extreme after it (the highest for Up, the lowest for Down).
+    /// The quiet run's extreme over the checked windows (the highest for Up, the lowest
+    /// for Down).
+    pub quiet: f64,
+    /// The run's extreme over the same windows.
     pub after: f64,
-    /// Whether it moved that way by at least 20% and more than noise.
+    /// How many windows were compared.
+    pub windows: usize,
+    /// Whether it went past the quiet extreme that way by the margin and more than noise.
     pub moved: bool,
 }
 

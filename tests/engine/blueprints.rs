@@ -129,3 +129,37 @@ fn wrong_type_of_value() {
     let src = GOOD.replace("Client(rps: 10)", "Client(rps: \"fast\")");
     assert_error(&src, 4, 38, &["Expected", "float"]);
 }
+
+/// The steady-state p99 the README documents for three-tier, read from its sample output of
+/// `run three-tier --rps 10000 --duration 60s` (seed 1): the one place the figure lives.
+fn documented_three_tier_p99_ms() -> f64 {
+    let readme = include_str!("../../README.md");
+    let (_, after) = readme
+        .split_once("-- run three-tier --rps 10000 --duration 60s`")
+        .expect("the README shows a 60 s three-tier run at 10000 RPS");
+    let steady = after
+        .lines()
+        .find(|l| l.starts_with("steady state ("))
+        .expect("its steady-state line");
+    let (_, p99) = steady.split_once("p99 ").expect("a p99");
+    p99.split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number in {steady:?}"))
+}
+
+#[test]
+fn three_tier_steady_p99_is_the_documented_one() {
+    // Within 25% of the README's figure: a model change that doubles (or halves) the p99
+    // fails here until the README says so too.
+    let documented = documented_three_tier_p99_ms();
+    let mut bp = Blueprint::parse("three-tier", builtin("three-tier").unwrap()).unwrap();
+    bp.set_total_rps(10_000.0);
+    let s = summary(&bp, 1, 60.0);
+    crate::support::assert_close(
+        "three-tier steady p99, ms",
+        s.latency.p99_ms,
+        documented,
+        0.25,
+    );
+}

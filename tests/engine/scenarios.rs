@@ -1,10 +1,93 @@
 //! Every scenario file loads, runs on the blueprint it names, and moves the metrics it says
-//! it moves (checked against the steady state before its first injection).
+//! it moves: checked against a quiet run (the same blueprint, traffic and seed with nothing
+//! injected) over the windows of the injection span that had traffic. The checker itself is
+//! tested too: chaos that does nothing fails it.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use blastradius::blueprint::Blueprint;
 use blastradius::chaos::Family;
 use blastradius::scenario::{BUILTIN_SCENARIOS, Scenario};
+use blastradius::sim::WindowRecord;
 
 use crate::support::{blueprint, run_chaos};
+
+/// The seed every scenario runs with.
+const SEED: u64 = 7;
+
+/// The blueprint a scenario names, at its traffic.
+fn scenario_blueprint(scenario: &Scenario) -> Blueprint {
+    let src = blastradius::blueprint::builtin(&scenario.blueprint).unwrap_or_else(|| {
+        panic!(
+            "{}: blueprint {} is not built in",
+            scenario.name, scenario.blueprint
+        )
+    });
+    let mut bp = blueprint(src);
+    if let Some(rps) = scenario.rps {
+        bp.set_total_rps(rps);
+    }
+    bp
+}
+
+/// Which quiet run a scenario compares with: its blueprint and total traffic.
+fn quiet_key(scenario: &Scenario) -> (String, u64) {
+    let bp = scenario_blueprint(scenario);
+    (scenario.blueprint.clone(), bp.total_rps().to_bits())
+}
+
+type QuietRuns = Mutex<BTreeMap<(String, u64), Arc<OnceLock<Vec<WindowRecord>>>>>;
+
+/// The quiet run for `scenario`, shared by every scenario of the same blueprint and traffic
+/// (run once, as long as the longest check span among them; the families' tests run in
+/// parallel, so the first to need one runs it and the others wait for it).
+fn quiet_windows(scenario: &Scenario) -> Arc<OnceLock<Vec<WindowRecord>>> {
+    static QUIET: OnceLock<QuietRuns> = OnceLock::new();
+    let key = quiet_key(scenario);
+    let cell = QUIET
+        .get_or_init(Default::default)
+        .lock()
+        .expect("not poisoned")
+        .entry(key.clone())
+        .or_default()
+        .clone();
+    cell.get_or_init(|| {
+        let until = BUILTIN_SCENARIOS
+            .iter()
+            .map(|(name, src)| Scenario::parse(name, src).expect("parses"))
+            .filter(|s| quiet_key(s) == key)
+            .map(|s| s.check_span_s().1)
+            .fold(0.0, f64::max);
+        let sim = run_chaos(&scenario_blueprint(scenario), SEED, until, 1000.0, &[]);
+        sim.history().windows.clone()
+    });
+    cell
+}
+
+/// Runs `scenario` up to the end of its check span and returns the claims that failed.
+fn failed_claims(scenario: &Scenario, quiet: &[WindowRecord]) -> Vec<String> {
+    let bp = scenario_blueprint(scenario);
+    let (_, end) = scenario.check_span_s();
+    let sim = run_chaos(&bp, SEED, end, 1000.0, &scenario.timeline);
+    scenario
+        .check_moves(&sim.history().windows, quiet)
+        .into_iter()
+        .filter(|m| !m.moved)
+        .map(|m| {
+            format!(
+                "{}: {:?} at {:?} should go {:?}: quiet run's extreme {:.3}, with the chaos {:.3} ({} windows)",
+                scenario.name,
+                m.expected.metric,
+                m.expected.node,
+                m.expected.direction,
+                m.quiet,
+                m.after,
+                m.windows
+            )
+        })
+        .collect()
+}
 
 fn check_family(family: Family) {
     let names: Vec<&str> = blastradius::chaos::Chaos::catalog()
@@ -19,23 +102,74 @@ fn check_family(family: Family) {
             continue;
         };
         let scenario = Scenario::parse(name, src).unwrap_or_else(|e| panic!("{e}"));
-        let src = blastradius::blueprint::builtin(&scenario.blueprint)
-            .unwrap_or_else(|| panic!("{name}: blueprint {} is not built in", scenario.blueprint));
-        let mut bp = blueprint(src);
-        if let Some(rps) = scenario.rps {
-            bp.set_total_rps(rps);
-        }
-        let sim = run_chaos(&bp, 7, scenario.duration_s, 1000.0, &scenario.timeline);
-        for m in scenario.check_moves(&sim.history().windows, 5.0) {
-            if !m.moved {
-                failures.push(format!(
-                    "{name}: {:?} at {:?} should go {:?}: {:.3} before, {:.3} after",
-                    m.expected.metric, m.expected.node, m.expected.direction, m.before, m.after
-                ));
-            }
-        }
+        let quiet = quiet_windows(&scenario);
+        failures.extend(failed_claims(&scenario, quiet.get().expect("ran")));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A scenario on three-tier at 2,000 RPS for 20 s with one latency injection on the database
+/// 8 s to 12 s on the database, claiming every direction the old check let pass on the drain alone.
+fn small_scenario(add_ms: f64) -> Scenario {
+    let src = format!(
+        r#"Scenario(
+    name: "inert", title: "x", description: "x", blueprint: "three-tier", rps: 2000,
+    duration_s: 20, real_world: "x",
+    moves: [
+        (metric: Throughput, direction: Down),
+        (metric: Arrivals, node: "lb", direction: Down),
+        (metric: Utilization, node: "db", direction: Down),
+        (metric: HitRate, node: "cache", direction: Down),
+        (metric: ErrorRate, direction: Up),
+        (metric: P99, direction: Up),
+    ],
+    timeline: [(chaos: LatencyInjection(add_ms: {add_ms}, jitter_ms: 0), target: Node("db"), at_s: 8, duration_s: 4)],
+)"#
+    );
+    Scenario::parse("inert.ron", &src).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn chaos_that_does_nothing_fails_the_check_even_with_the_drain_in_the_run() {
+    // Nothing added: the run with the "chaos" is the quiet run, window for window. Both run
+    // to the end of traffic and drain, so the windows after it (throughput, arrivals and
+    // utilization near zero) are in the data: the check must not count them.
+    let inert = small_scenario(0.0);
+    let bp = scenario_blueprint(&inert);
+    let quiet = run_chaos(&bp, SEED, inert.duration_s, 1000.0, &[]);
+    let quiet = &quiet.history().windows;
+    let run = run_chaos(&bp, SEED, inert.duration_s, 1000.0, &inert.timeline);
+    let drained = run.history().windows.last().expect("windows");
+    assert!(
+        drained.t_s > inert.duration_s && drained.throughput < 100.0,
+        "the run should include the drain: {} s, {}/s",
+        drained.t_s,
+        drained.throughput
+    );
+    let moved: Vec<_> = inert
+        .check_moves(&run.history().windows, quiet)
+        .into_iter()
+        .filter(|m| m.moved)
+        .map(|m| format!("{:?} {:?}", m.expected.metric, m.expected.direction))
+        .collect();
+    assert!(
+        moved.is_empty(),
+        "inert chaos passed the check for {moved:?}"
+    );
+
+    // The same file with half a second added to the database calls (the cache misses, 16%)
+    // moves p99: the
+    // check can pass too.
+    let slow = small_scenario(500.0);
+    let run = run_chaos(&bp, SEED, slow.duration_s, 1000.0, &slow.timeline);
+    let checks = slow.check_moves(&run.history().windows, quiet);
+    let p99 = checks
+        .iter()
+        .find(|m| m.expected.metric == blastradius::scenario::Metric::P99)
+        .expect("claimed");
+    assert!(p99.moved, "500 ms added did not move p99: {p99:?}");
+    // 8-12 s and the settle tail up to the end of traffic at 20 s: windows ending 9..=20.
+    assert_eq!(p99.windows, 12, "{p99:?}");
 }
 
 #[test]
