@@ -123,6 +123,52 @@ mod tests {
         assert!(shared.scenario.is_none());
     }
 
+    /// The digest of a short run of what a link opens.
+    fn digest_of(shared: &Shared) -> u64 {
+        let mut bp = shared.document.blueprint().clone();
+        if let Some(rps) = shared.rps {
+            bp.set_total_rps(rps);
+        }
+        let config = crate::run::RunConfig::new(shared.seed.unwrap_or(1), 3.0);
+        let mut sim = crate::run::HeadlessRun::new(&bp, config).unwrap();
+        sim.run(|_, _| {});
+        crate::run::metrics_digest(sim.history())
+    }
+
+    #[test]
+    fn a_link_survives_a_real_url_encoder_with_the_same_run() {
+        // What a browser's URLSearchParams does: application/x-www-form-urlencoded.
+        let mut bp = resolve("three-tier").unwrap();
+        bp.name = "Caf\u{e9} & Co #1 + \"quoted\" 100% \u{2713}".into();
+        bp.description = "a & b = c # d + e, spaces and \u{65e5}\u{672c}".into();
+        let doc = Document::open(bp, Source::Untitled);
+        let editor = Editor {
+            seed: Some(11),
+            rps: Some(1234.5),
+            ..Default::default()
+        };
+        let direct = open(&query(&doc, &editor)).unwrap();
+        let encoded = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(query(&doc, &editor))
+            .finish();
+        for raw in ['&', '#', '"', ' '] {
+            let inside = encoded.split('&').any(|pair| pair.contains(raw));
+            assert!(!inside, "{raw:?} is escaped in the link: {encoded}");
+        }
+        let decoded: Vec<(String, String)> = form_urlencoded::parse(encoded.as_bytes())
+            .into_owned()
+            .collect();
+        let get = |k: &str| decoded.iter().find(|(q, _)| q == k).map(|(_, v)| v.clone());
+        let back = parse(get("blueprint"), get("scenario"), get("seed"), get("rps")).unwrap();
+        assert_eq!(back.document.blueprint(), doc.blueprint(), "the blueprint comes back");
+        assert_eq!((back.seed, back.rps), (Some(11), Some(1234.5)));
+        assert_eq!(
+            digest_of(&back),
+            digest_of(&direct),
+            "the opened run is the same run"
+        );
+    }
+
     #[test]
     fn a_bad_link_says_which_part_is_wrong() {
         let bad = |k: &'static str, v: &str| open(&[(k, v.to_string())]).err().unwrap();
