@@ -1,5 +1,5 @@
 //! Sizing: the capacity units a node has (replicas, cores, consumers), the units it needs to
-//! stay under the target utilization at the simulated load, what to grow before the next run,
+//! stay under the target utilization at the simulated load (CPU, for the nodes with cores), what to grow before the next run,
 //! and the RDS class a number of vCPUs takes.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,7 +34,14 @@ fn set_capacity_units(kind: &mut NodeKind, units: u32) {
             p.cpu_cores = units;
             p.max_connections = p.max_connections.max(units);
         }
-        NodeKind::MessageQueue(p) => p.consumers = units,
+        NodeKind::MessageQueue(p) => {
+            // Cores given for the fleet grow with it.
+            if let Some(cores) = &mut p.cores {
+                *cores = (f64::from(*cores) * f64::from(units) / f64::from(p.consumers.max(1)))
+                    .ceil() as u32;
+            }
+            p.consumers = units;
+        }
         _ => {}
     }
 }
@@ -61,18 +68,24 @@ pub(super) fn steady_span_s(blueprint: &Blueprint, summary: &Summary) -> Option<
 }
 
 /// The utilization a node would have at its present size if it took every call that arrived:
-/// the busy share, scaled by arrivals over calls started when it turned some away or fell
-/// behind. For a database, the busiest of the primary and its replicas.
+/// for a node with cores, the CPU work offered over its cores (which goes past 1 when the CPU
+/// falls behind); otherwise the busy share. Either is scaled by arrivals over calls started
+/// when it turned some away. For a database, the busiest of the primary and its replicas.
 fn offered_utilization(node: &NodeSpec, summary: &Summary, span_s: Option<f64>) -> f64 {
     let one = |id: &str| {
         let Some(s) = summary.nodes.get(id) else {
             return 0.0;
         };
-        let started_per_s = span_s.map_or(0.0, |span| s.started as f64 / span);
-        if started_per_s > 0.0 && s.arrival_rate > started_per_s {
-            s.utilization * s.arrival_rate / started_per_s
+        let busy = if s.cores > 0 {
+            s.cpu_demand / f64::from(s.cores)
         } else {
             s.utilization
+        };
+        let started_per_s = span_s.map_or(0.0, |span| s.started as f64 / span);
+        if started_per_s > 0.0 && s.arrival_rate > started_per_s {
+            busy * s.arrival_rate / started_per_s
+        } else {
+            busy
         }
     };
     let mut u = one(&node.id);

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::plan::{self, CallPlan, CallStep};
 use super::service::Service;
 use super::{Built, Kind, Look, Outline, Wiring};
-use crate::sim::{Dist, Station, UNBOUNDED};
+use crate::sim::{CpuDiscipline, Dist, Station, UNBOUNDED};
 
 /// Parameters of a message queue and its consumers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -17,8 +17,13 @@ pub struct MessageQueueParams {
     pub capacity: Option<u32>,
     /// Consumers working in parallel.
     pub consumers: u32,
-    /// A consumer's own work per message.
+    /// A consumer's own work per message: CPU work, on one of the consumers' cores.
     pub work: Dist,
+    /// Cores of the consumer fleet, all together; none = one per consumer (a single-threaded
+    /// worker process per vCPU, so consumers never wait for a core).
+    pub cores: Option<u32>,
+    /// How the cores share the consumers' work (see the service's `cpu`).
+    pub cpu: CpuDiscipline,
     /// What a consumer calls for each message, in order.
     pub calls: Vec<CallStep>,
 }
@@ -32,6 +37,8 @@ impl Default for MessageQueueParams {
                 p50: 5.0,
                 p99: 30.0,
             },
+            cores: None,
+            cpu: CpuDiscipline::Fcfs,
             calls: Vec::new(),
         }
     }
@@ -59,8 +66,8 @@ impl Kind for MessageQueueParams {
 
     /// Checks the values.
     fn validate(&self) -> Result<(), String> {
-        if self.consumers == 0 {
-            return Err("consumers must be at least 1".into());
+        if self.consumers == 0 || self.cores == Some(0) {
+            return Err("consumers and cores must be at least 1".into());
         }
         self.work.validate()?;
         plan::validate(&self.calls)
@@ -76,7 +83,8 @@ impl Kind for MessageQueueParams {
             limit: None,
             refused: false,
         };
-        let station = Station::new(self.consumers, self.capacity.unwrap_or(UNBOUNDED), true);
+        let station = Station::new(self.consumers, self.capacity.unwrap_or(UNBOUNDED), true)
+            .with_cpu(self.cores.unwrap_or(self.consumers), self.cpu);
         Ok(Built {
             message_queue: true,
             ..Built::plain(station, model)

@@ -39,7 +39,11 @@ impl Engine<'_> {
             Event::Generated { node } => self.generated(node, true),
             Event::Emitted { node } => self.generated(node, false),
             Event::Arrived { call } => self.arrived(call),
-            Event::WorkDone { call } => self.work_done(call),
+            Event::WorkDone { call } => {
+                self.core_freed(call);
+                self.work_done(call);
+            }
+            Event::CpuFinished { node, epoch } => self.cpu_finished(node, epoch),
             Event::Replied { call } => self.replied(call),
             Event::Resent {
                 parent,
