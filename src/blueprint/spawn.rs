@@ -48,6 +48,7 @@ pub(super) fn instance_vcpus(spec: &NodeSpec) -> Option<u32> {
     spec.cost
         .as_ref()
         .and_then(|c| c.instance_vcpus(table))
+        // Saturates: Lambda's unbounded cores become u32::MAX.
         .map(|v| v.ceil() as u32)
 }
 

@@ -95,11 +95,11 @@ fn node_failure_shifts_traffic_after_health_checks_and_survivors_saturate_if_too
     );
     assert_eq!(arrivals(35, "app-1"), 0.0);
 
-    // Survivors sized for N, not N-1: 20 workers each, about 16 busy at 10,000 RPS with
-    // three of them, about 24 needed with two.
+    // Survivors sized for N, not N-1: 10 cores each (two instances of 5), about 8.5 busy at
+    // 10,000 RPS (2.54 ms of CPU a request) with three of them, about 12.7 needed with two.
     for node in &mut bp.nodes {
         if let blastradius::nodes::NodeKind::Service(s) = &mut node.kind {
-            s.concurrency = 20;
+            s.cores = Some(5);
         }
     }
     let sim = run_chaos(&bp, 2, 45.0, 1000.0, &[chaos("node-failure@20s:app-1")]);
@@ -221,14 +221,14 @@ fn partition_and_memory_pressure_compose() {
 
 #[test]
 fn autoscaling_recovers_from_a_spike_after_the_boot_delay() {
-    // 2 replicas x 10 workers at 10 ms: 2,000/s of capacity for 1,000/s. A 3x spike at 20 s
+    // 2 replicas x 10 workers (a core each) at 10 ms: 2,000/s of capacity for 1,000/s. A 3x spike at 20 s
     // needs 3 replicas' worth at 100%; the autoscaler aims for 60% busy and boots new
     // replicas in 10 s.
     let bp = |autoscale: &str| {
         blueprint(&format!(
             r#"Blueprint(name: "scaling", nodes: [
                 (id: "users", kind: Client(rps: 1000)),
-                (id: "api", kind: Service(replicas: 2, concurrency: 10, queue_capacity: 100, work: Exponential(10.0){autoscale})),
+                (id: "api", kind: Service(replicas: 2, concurrency: 10, cores: 10, queue_capacity: 100, work: Exponential(10.0){autoscale})),
             ], edges: [(from: "users", to: "api", timeout_ms: 2000)])"#
         ))
     };

@@ -50,7 +50,9 @@ impl Engine<'_> {
         a.replicas += count;
         slot.station.servers += count * a.per_replica;
         let per_cores = a.cores_per_replica;
-        self.resize_cpu(node, |cores| cores + count * per_cores);
+        self.resize_cpu(node, |cores| {
+            cores.saturating_add(count.saturating_mul(per_cores))
+        });
         self.start_waiting(node);
         while self.nodes[node.ix()].has_free_server() {
             let slot = &mut self.nodes[node.ix()];
