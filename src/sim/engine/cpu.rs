@@ -22,7 +22,8 @@ impl Engine<'_> {
         match cpu.discipline {
             CpuDiscipline::Fcfs if cpu.busy.value() < cores => {
                 cpu.busy.inc(now);
-                self.queue.schedule(now + work_ns, Event::WorkDone { call });
+                self.queue
+                    .schedule(now + work_ns, Event::CoreDone { call, node });
             }
             CpuDiscipline::Fcfs => {
                 cpu.push_waiting(now, call, work_ns);
@@ -37,9 +38,9 @@ impl Engine<'_> {
         }
     }
 
-    /// FCFS: `call`'s work is done, so its core is free; the oldest waiting call takes it.
-    pub(super) fn core_freed(&mut self, call: Entity) {
-        let node = call!(self, call).node;
+    /// FCFS: a call's work at `node` is done, so its core is free; the oldest waiting call
+    /// takes it.
+    pub(super) fn core_freed(&mut self, node: NodeId) {
         let Some(cpu) = self.nodes[node.ix()].station.cpu.as_mut() else {
             return;
         };
@@ -72,7 +73,7 @@ impl Engine<'_> {
             c.phase = Phase::Working;
             c.due_ns = now + work_ns;
             self.queue
-                .schedule(now + work_ns, Event::WorkDone { call: next });
+                .schedule(now + work_ns, Event::CoreDone { call: next, node });
         }
     }
 

@@ -39,8 +39,9 @@ impl Engine<'_> {
             Event::Generated { node } => self.generated(node, true),
             Event::Emitted { node } => self.generated(node, false),
             Event::Arrived { call } => self.arrived(call),
-            Event::WorkDone { call } => {
-                self.core_freed(call);
+            Event::WorkDone { call } => self.work_done(call),
+            Event::CoreDone { call, node } => {
+                self.core_freed(node);
                 self.work_done(call);
             }
             Event::CpuFinished { node, epoch } => self.cpu_finished(node, epoch),
