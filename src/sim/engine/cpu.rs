@@ -12,12 +12,15 @@ use crate::sim::topology::NodeId;
 
 impl Engine<'_> {
     /// `call` (holding a server at `node`) has `work_ns` of work for the node's cores.
-    pub(super) fn to_cpu(&mut self, call: Entity, node: NodeId, work_ns: Nanos) {
+    pub(super) fn hand_to_cpu(&mut self, call: Entity, node: NodeId, work_ns: Nanos) {
         let now = self.now;
         let slot = &mut self.nodes[node.ix()];
         let cores = slot.cores();
         let station = &mut slot.station;
-        let cpu = station.cpu.as_mut().expect("to_cpu needs a CPU");
+        let cpu = station
+            .cpu
+            .as_mut()
+            .expect("only nodes with a CPU hand work to it");
         cpu.work_sum_ns += work_ns as f64;
         match cpu.discipline {
             CpuDiscipline::Fcfs if cpu.busy.value() < cores => {

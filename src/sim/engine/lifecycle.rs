@@ -119,7 +119,7 @@ impl Engine<'_> {
         }
         match work {
             Some(due) if self.nodes[node.ix()].station.cpu.is_some() => {
-                self.to_cpu(call, node, due - now);
+                self.hand_to_cpu(call, node, due - now);
             }
             Some(due) => self.queue.schedule(due, Event::WorkDone { call }),
             None => self.work_done(call),
