@@ -22,6 +22,7 @@ struct WorldWiring<'a> {
     from: &'a str,
     edges: &'a BTreeMap<(String, String), EdgeId>,
     outs: Vec<EdgeId>,
+    vcpus: Option<u32>,
 }
 
 impl Wiring for WorldWiring<'_> {
@@ -35,6 +36,20 @@ impl Wiring for WorldWiring<'_> {
     fn out_edges(&self) -> Vec<EdgeId> {
         self.outs.clone()
     }
+
+    fn instance_vcpus(&self) -> Option<u32> {
+        self.vcpus
+    }
+}
+
+/// vCPUs of the instance the node's cost spec names, if any (see [`Wiring::instance_vcpus`]).
+pub(super) fn instance_vcpus(spec: &NodeSpec) -> Option<u32> {
+    let table = crate::pricing::PriceTable::aws_us_east_1();
+    spec.cost
+        .as_ref()
+        .and_then(|c| c.instance_vcpus(table))
+        // Saturates: Lambda's unbounded cores become u32::MAX.
+        .map(|v| v.ceil() as u32)
 }
 
 /// Spawns `blueprint` (which must have passed validation) and returns its entities; also
@@ -108,6 +123,7 @@ pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawn
             from: &spec.id,
             edges: &by_pair,
             outs,
+            vcpus: instance_vcpus(spec),
         };
         let built = spec
             .kind

@@ -1,6 +1,7 @@
 //! Sizing: the capacity units a node has (its kind's `capacity_units`: replicas, cores,
-//! consumers), the units it needs to stay under the target utilization at the simulated load,
-//! what to grow before the next run, and the RDS class a number of vCPUs takes.
+//! consumers), the units it needs to stay under the target utilization at the simulated load
+//! (CPU, for the nodes with cores), what to grow before the next run, and the RDS class a
+//! number of vCPUs takes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,18 +34,25 @@ pub(super) fn steady_span_s(blueprint: &Blueprint, summary: &Summary) -> Option<
 }
 
 /// The utilization a node would have at its present size if it took every call that arrived:
-/// the busy share, scaled by arrivals over calls started when it turned some away or fell
-/// behind. For a node with read replicas (a database), the busiest of it and its replicas.
+/// the CPU work offered over its cores (which goes past 1 when the CPU falls behind) for a
+/// node with cores, otherwise the busy share; either scaled by arrivals over calls started
+/// when it turned some away. For a node with read replicas (a database), the busiest of it and
+/// its replicas.
 fn offered_utilization(node: &NodeSpec, summary: &Summary, span_s: Option<f64>) -> f64 {
     let one = |id: &str| {
         let Some(s) = summary.nodes.get(id) else {
             return 0.0;
         };
-        let started_per_s = span_s.map_or(0.0, |span| s.started as f64 / span);
-        if started_per_s > 0.0 && s.arrival_rate > started_per_s {
-            s.utilization * s.arrival_rate / started_per_s
+        let busy = if s.cores > 0 {
+            s.cpu_demand / f64::from(s.cores)
         } else {
             s.utilization
+        };
+        let started_per_s = span_s.map_or(0.0, |span| s.started as f64 / span);
+        if started_per_s > 0.0 && s.arrival_rate > started_per_s {
+            busy * s.arrival_rate / started_per_s
+        } else {
+            busy
         }
     };
     let mut u = one(&node.id);

@@ -160,7 +160,11 @@ mod tests {
             .collect();
         let get = |k: &str| decoded.iter().find(|(q, _)| q == k).map(|(_, v)| v.clone());
         let back = parse(get("blueprint"), get("scenario"), get("seed"), get("rps")).unwrap();
-        assert_eq!(back.document.blueprint(), doc.blueprint(), "the blueprint comes back");
+        assert_eq!(
+            back.document.blueprint(),
+            doc.blueprint(),
+            "the blueprint comes back"
+        );
         assert_eq!((back.seed, back.rps), (Some(11), Some(1234.5)));
         assert_eq!(
             digest_of(&back),

@@ -1,5 +1,6 @@
 //! What building a node from its parameters gives the engine (its station, its behaviour,
-//! its router and autoscaler), and how its references to other nodes resolve to edges.
+//! its router and autoscaler), and how its references to other nodes (and its instance size)
+//! resolve.
 
 use crate::sim::{Autoscaler, Behaviour, EdgeId, Router, Station};
 
@@ -9,6 +10,11 @@ pub trait Wiring {
     fn edge_to(&self, target: &str) -> Result<EdgeId, String>;
     /// All edges leaving this node, in blueprint order.
     fn out_edges(&self) -> Vec<EdgeId>;
+    /// vCPUs of one instance of the size the node's cost spec names (an EC2 instance type,
+    /// a Fargate task), if it names one the price table knows.
+    fn instance_vcpus(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// What spawning a node needs, built from its parameters.

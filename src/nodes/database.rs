@@ -14,7 +14,8 @@ use crate::any_accessors;
 use crate::pricing::CostSpec;
 use crate::pricing::spec::RdsSpec;
 use crate::sim::{
-    Behaviour, Call, Cx, Dist, Nanos, Next, Reply, RequestKind, Sampler, Station, ms_to_ns,
+    Behaviour, Call, CpuDiscipline, Cx, Dist, Nanos, Next, Reply, RequestKind, Sampler, Station,
+    ms_to_ns,
 };
 
 /// Replication settings.
@@ -43,7 +44,8 @@ pub struct DatabaseParams {
     /// Connections the primary (and each replica) accepts; a query beyond them is refused
     /// with `QueueFull` ("too many connections").
     pub max_connections: u32,
-    /// Queries that execute at once (CPU cores); the other connected queries wait.
+    /// Queries that execute at once (CPU cores); the other connected queries wait for one, in
+    /// arrival order.
     pub cpu_cores: u32,
     /// Time of a read query.
     pub read: Dist,
@@ -198,11 +200,13 @@ impl Kind for DatabaseParams {
 }
 
 impl DatabaseParams {
-
+    /// A connection is a server (a query holds it from arrival to answer; one beyond
+    /// `max_connections` is refused), and the query's time runs on one of `cpu_cores` cores,
+    /// first come first served: the same two stages as a service's workers and cores.
     fn station(&self) -> Station {
-        Station::new(self.cpu_cores, self.max_connections - self.cpu_cores, false)
+        Station::new(self.max_connections, 0, false)
+            .with_cpu(self.cpu_cores, CpuDiscipline::Fcfs)
     }
-
 }
 
 /// A database's behaviour (primary or replica).

@@ -9,7 +9,7 @@ use super::service::Service;
 use super::{Built, Kind, Look, Outline, SizedBy, Wiring};
 use crate::pricing::CostSpec;
 use crate::pricing::spec::SqsSpec;
-use crate::sim::{Dist, Station, UNBOUNDED};
+use crate::sim::{CpuDiscipline, Dist, Station, UNBOUNDED};
 
 /// Parameters of a message queue and its consumers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -19,8 +19,13 @@ pub struct MessageQueueParams {
     pub capacity: Option<u32>,
     /// Consumers working in parallel.
     pub consumers: u32,
-    /// A consumer's own work per message.
+    /// A consumer's own work per message: CPU work, on one of the consumers' cores.
     pub work: Dist,
+    /// Cores of the consumer fleet, all together; none = one per consumer (a single-threaded
+    /// worker process per vCPU, so consumers never wait for a core).
+    pub cores: Option<u32>,
+    /// How the cores share the consumers' work (see the service's `cpu`).
+    pub cpu: CpuDiscipline,
     /// What a consumer calls for each message, in order.
     pub calls: Vec<CallStep>,
 }
@@ -34,6 +39,8 @@ impl Default for MessageQueueParams {
                 p50: 5.0,
                 p99: 30.0,
             },
+            cores: None,
+            cpu: CpuDiscipline::Fcfs,
             calls: Vec::new(),
         }
     }
@@ -61,8 +68,8 @@ impl Kind for MessageQueueParams {
 
     /// Checks the values.
     fn validate(&self) -> Result<(), String> {
-        if self.consumers == 0 {
-            return Err("consumers must be at least 1".into());
+        if self.consumers == 0 || self.cores == Some(0) {
+            return Err("consumers and cores must be at least 1".into());
         }
         self.work.validate()?;
         plan::validate(&self.calls)
@@ -78,7 +85,8 @@ impl Kind for MessageQueueParams {
             limit: None,
             refused: false,
         };
-        let station = Station::new(self.consumers, self.capacity.unwrap_or(UNBOUNDED), true);
+        let station = Station::new(self.consumers, self.capacity.unwrap_or(UNBOUNDED), true)
+            .with_cpu(self.cores.unwrap_or(self.consumers), self.cpu);
         Ok(Built {
             message_queue: true,
             ..Built::plain(station, model)
@@ -109,7 +117,13 @@ impl Kind for MessageQueueParams {
         Some(self.consumers)
     }
 
+    /// Cores given for the fleet grow with it.
     fn set_capacity_units(&mut self, units: u32) {
+        if let Some(cores) = &mut self.cores {
+            *cores =
+                (f64::from(*cores) * f64::from(units) / f64::from(self.consumers.max(1))).ceil()
+                    as u32;
+        }
         self.consumers = units;
     }
 }

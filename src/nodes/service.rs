@@ -8,7 +8,13 @@ use super::{Built, Capacity, Fix, Kind, Look, Outline, SizedBy, Wiring};
 use crate::any_accessors;
 use crate::pricing::CostSpec;
 use crate::pricing::spec::Ec2Spec;
-use crate::sim::{Behaviour, Call, Cx, Dist, ErrorCause, Nanos, Next, Reply, Sampler};
+use crate::sim::{
+    Behaviour, Call, CpuDiscipline, Cx, Dist, ErrorCause, Nanos, Next, Reply, Sampler,
+};
+
+/// vCPUs per instance when neither the service nor its cost spec says: an m5.large's 2, the
+/// instance the cost estimator prices a service as by default.
+pub const DEFAULT_CORES: u32 = 2;
 
 /// Parameters of an application service.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -16,12 +22,20 @@ use crate::sim::{Behaviour, Call, Cx, Dist, ErrorCause, Nanos, Next, Reply, Samp
 pub struct ServiceParams {
     /// Instances.
     pub replicas: u32,
-    /// Workers per instance (requests each serves at once).
+    /// Workers per instance (threads, async tasks: requests in progress at once).
     pub concurrency: u32,
     /// Requests that may wait for a worker (all instances together); none = unbounded.
     pub queue_capacity: Option<u32>,
-    /// Its own CPU work per request.
+    /// Its own CPU work per request: it runs on one of the instance's cores (waiting for one
+    /// when all are busy), while the request holds one of the `concurrency` workers.
     pub work: Dist,
+    /// vCPUs per instance. None = the vCPUs of the instance type its cost spec names
+    /// (`cost: Ec2(instance: "c5.xlarge")` gives 4), else [`DEFAULT_CORES`] (an m5.large, the
+    /// instance a service is priced as when it names none).
+    pub cores: Option<u32>,
+    /// How the cores share the work: `Fcfs` (a request keeps its core until its work is
+    /// done) or `ProcessorSharing` (all share the cores, as a time-slicing scheduler does).
+    pub cpu: CpuDiscipline,
     /// Whether a worker stays busy while waiting for downstream calls (thread per request).
     pub blocking: bool,
     /// Downstream calls after the work, in order.
@@ -74,6 +88,8 @@ impl Default for ServiceParams {
                 p50: 5.0,
                 p99: 25.0,
             },
+            cores: None,
+            cpu: CpuDiscipline::Fcfs,
             blocking: true,
             calls: Vec::new(),
             coalesce_misses: false,
@@ -112,6 +128,9 @@ impl Kind for ServiceParams {
             return Err("rate_limit_rps must be > 0".into());
         }
         self.capacity().validate()?;
+        if self.cores == Some(0) {
+            return Err("cores must be at least 1".into());
+        }
         self.work.validate()?;
         plan::validate(&self.calls)
     }
@@ -126,19 +145,25 @@ impl Kind for ServiceParams {
             limit: self.rate_limit_rps.map(TokenBucket::per_second),
             refused: false,
         };
+        let cores = self.cores_with(wiring);
         let autoscaler = self.autoscale.map(|a| crate::sim::Autoscaler {
             min_replicas: a.min_replicas.max(1),
             max_replicas: a.max_replicas.max(a.min_replicas.max(1)),
             per_replica: self.concurrency,
+            cores_per_replica: cores,
             target_utilization: a.target_utilization,
             interval_ns: crate::sim::ms_to_ns(a.interval_ms),
             boot_ns: crate::sim::ms_to_ns(a.boot_ms),
             replicas: self.replicas,
             booting: 0,
         });
+        let station = self
+            .capacity()
+            .station(self.blocking)
+            .with_cpu(self.replicas.saturating_mul(cores), self.cpu);
         Ok(Built {
             autoscaler,
-            ..Built::plain(self.capacity().station(self.blocking), model)
+            ..Built::plain(station, model)
         })
     }
 
@@ -206,6 +231,14 @@ impl Kind for ServiceParams {
 }
 
 impl ServiceParams {
+    /// vCPUs per instance: its own `cores`, else its instance type's, else
+    /// [`DEFAULT_CORES`].
+    pub fn cores_with(&self, wiring: &dyn Wiring) -> u32 {
+        self.cores
+            .or_else(|| wiring.instance_vcpus())
+            .unwrap_or(DEFAULT_CORES)
+            .max(1)
+    }
 
     /// Servers and queue.
     pub fn capacity(&self) -> Capacity {

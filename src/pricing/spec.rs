@@ -480,3 +480,18 @@ impl CostSpec {
         }
     }
 }
+
+impl CostSpec {
+    /// vCPUs of one instance of the size this spec names, for the simulation's cores: an EC2
+    /// instance type's (from `table`), a Fargate task's (fractions of a vCPU round up to one
+    /// core), infinity for Lambda (each invocation runs in its own environment, so calls never
+    /// wait for a core); `None` for anything else.
+    pub fn instance_vcpus(&self, table: &PriceTable) -> Option<f64> {
+        match self {
+            CostSpec::Ec2(s) => table.get(&format!("ec2.{}", s.instance)).ok()?.vcpus,
+            CostSpec::Fargate(s) => Some(s.vcpu.ceil().max(1.0)),
+            CostSpec::Lambda(_) => Some(f64::INFINITY),
+            _ => None,
+        }
+    }
+}

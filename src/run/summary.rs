@@ -27,8 +27,18 @@ pub struct NodeSummary {
     pub started: u64,
     /// Mean wait for a server (over calls).
     pub mean_wait_ms: f64,
-    /// Busy servers / servers.
+    /// Busy cores / cores for a node with a CPU, else busy servers / servers.
     pub utilization: f64,
+    /// Mean busy servers (calls in progress).
+    pub busy_servers: f64,
+    /// Cores (0 without a CPU; the last window's, as autoscaling may change them).
+    pub cores: u32,
+    /// Mean busy cores.
+    pub busy_cores: f64,
+    /// Mean calls waiting for a core.
+    pub cpu_waiting: f64,
+    /// CPU work offered per second, in cores (can exceed `cores` when the CPU falls behind).
+    pub cpu_demand: f64,
     /// Mean waiting calls.
     pub queue_depth: f64,
     /// Mean calls at the node.
@@ -110,6 +120,11 @@ impl Summary {
                 s.latency.mean_ms += nw.latency.mean_ms
                     * (nw.throughput * history.window_s() + nw.errors.values().sum::<u64>() as f64);
                 s.utilization += nw.utilization / n;
+                s.busy_servers += nw.busy_servers / n;
+                s.cores = nw.cores;
+                s.busy_cores += nw.busy_cores / n;
+                s.cpu_waiting += nw.cpu_waiting / n;
+                s.cpu_demand += nw.cpu_demand / n;
                 s.queue_depth += nw.queue_depth / n;
                 s.in_flight += nw.in_flight / n;
                 s.pool_in_use += nw.pool_in_use / n;

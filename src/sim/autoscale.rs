@@ -1,5 +1,5 @@
-//! Autoscaling: a node checks its load on an interval and asks for more (or fewer)
-//! instances; new ones take a boot delay before they serve. Lost capacity (chaos) blocks
+//! Autoscaling: a node checks its load on an interval (CPU, when it has cores, as a
+//! CPU-target autoscaler does) and asks for more (or fewer) instances; new ones take a boot delay before they serve. Lost capacity (chaos) blocks
 //! scaling out, as when the cloud has no instances to give.
 
 use bevy::prelude::*;
@@ -15,6 +15,8 @@ pub struct Autoscaler {
     pub max_replicas: u32,
     /// Servers each instance adds.
     pub per_replica: u32,
+    /// Cores each instance adds (0: the node has no CPU; it scales on busy servers).
+    pub cores_per_replica: u32,
     /// Busy share it aims for.
     pub target_utilization: f64,
     /// Time between checks.
@@ -29,11 +31,17 @@ pub struct Autoscaler {
 
 impl Autoscaler {
     /// How many instances to add (positive) or remove (negative) for a demand of `busy`
-    /// servers plus `queued` waiting calls.
+    /// cores plus `queued` calls waiting for one (or, without a CPU, busy servers and calls
+    /// waiting for a server).
     pub fn decide(&self, busy: u32, queued: usize, blocked: bool) -> i64 {
+        let per = if self.cores_per_replica > 0 {
+            self.cores_per_replica
+        } else {
+            self.per_replica
+        };
         let demand = f64::from(busy) + queued as f64;
-        let wanted_servers = (demand / self.target_utilization.max(0.05)).ceil();
-        let wanted = ((wanted_servers / f64::from(self.per_replica.max(1))).ceil() as u32)
+        let wanted_units = (demand / self.target_utilization.max(0.05)).ceil();
+        let wanted = ((wanted_units / f64::from(per.max(1))).ceil() as u32)
             .clamp(self.min_replicas, self.max_replicas);
         let have = self.replicas + self.booting;
         if wanted > have {

@@ -226,13 +226,24 @@ pub struct NodeWindow {
     pub started: u64,
     /// Mean wait in the queue before a server took the call.
     pub mean_wait_ms: f64,
-    /// Busy servers / servers, time-averaged.
+    /// Busy cores / cores, time-averaged, for a node with a CPU; otherwise busy servers /
+    /// servers.
     pub utilization: f64,
-    /// Busy servers, time-averaged.
+    /// Busy servers (calls in progress: concurrency slots, connections), time-averaged.
     pub busy_servers: f64,
     /// Servers.
     pub servers: u32,
-    /// Waiting calls, time-averaged.
+    /// Cores working (all instances); 0 for a node without a CPU.
+    pub cores: u32,
+    /// Busy cores, time-averaged.
+    pub busy_cores: f64,
+    /// Calls waiting for a core (or, under processor sharing, running beyond the cores),
+    /// time-averaged.
+    pub cpu_waiting: f64,
+    /// CPU work handed to the cores per second, in cores (offered load: can exceed `cores`
+    /// when the CPU falls behind).
+    pub cpu_demand: f64,
+    /// Waiting calls (for a server or a core), time-averaged.
     pub queue_depth: f64,
     /// Most waiting calls at once.
     pub queue_max: u32,

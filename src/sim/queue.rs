@@ -42,6 +42,11 @@ pub enum Event {
     Autoscaled { node: NodeId },
     /// Booted instances start serving.
     InstancesReady { node: NodeId, count: u32 },
+    /// FCFS on cores: a call's work at `node` is done and its core is free.
+    CoreDone { call: Entity, node: NodeId },
+    /// Processor sharing: the earliest running call's work at a node may be done (an event
+    /// of an older `epoch` than the CPU's is stale and ignored).
+    CpuFinished { node: NodeId, epoch: u32 },
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -1,9 +1,11 @@
-//! A node's queueing station: servers (replicas x concurrency) and a bounded FIFO queue.
+//! A node's queueing station: servers (replicas x concurrency) and a bounded FIFO queue, and,
+//! for nodes that compute, the [`Cpu`] their calls' work runs on.
 
 use std::collections::VecDeque;
 
 use bevy::prelude::*;
 
+use super::cpu::{Cpu, CpuDiscipline};
 use super::gauge::Gauge;
 
 /// Capacity meaning "no limit".
@@ -12,7 +14,9 @@ pub const UNBOUNDED: u32 = u32::MAX;
 /// The servers and the waiting line of a node.
 #[derive(Component, Clone, Debug)]
 pub struct Station {
-    /// Servers: replicas x concurrency (threads, connections, consumers).
+    /// Servers: replicas x concurrency (threads, connections, consumers): the calls in
+    /// progress at once. With a [`Cpu`], a call holds its server while its work waits for or
+    /// runs on a core (and, if `blocking`, while it waits for its downstream calls).
     pub servers: u32,
     /// Longest waiting line; an arrival that finds it full fails with `QueueFull`.
     pub capacity: u32,
@@ -23,8 +27,10 @@ pub struct Station {
     pub queue: VecDeque<Entity>,
     /// Busy servers over time.
     pub busy: Gauge,
-    /// Waiting calls over time.
+    /// Waiting calls over time: for a server, or (with a CPU) for a core.
     pub queued: Gauge,
+    /// The cores the work runs on; none = each server does its own work (a slot is a core).
+    pub cpu: Option<Cpu>,
 }
 
 impl Station {
@@ -37,7 +43,14 @@ impl Station {
             queue: VecDeque::new(),
             busy: Gauge::default(),
             queued: Gauge::default(),
+            cpu: None,
         }
+    }
+
+    /// The same station with `cores` cores for the calls' work.
+    pub fn with_cpu(mut self, cores: u32, discipline: CpuDiscipline) -> Self {
+        self.cpu = Some(Cpu::new(cores, discipline));
+        self
     }
 
     /// A station that never queues (a pure delay, like a traffic source).

@@ -128,11 +128,11 @@ fn node_failure_shifts_traffic_after_health_checks_and_survivors_saturate_if_too
     );
     assert_eq!(arrivals(35, "app-1"), 0.0);
 
-    // Survivors sized for N, not N-1: 20 workers each, about 16 busy at 10,000 RPS with
-    // three of them, about 24 needed with two.
+    // Survivors sized for N, not N-1: 10 cores each (two instances of 5), about 8.5 busy at
+    // 10,000 RPS (2.54 ms of CPU a request) with three of them, about 12.7 needed with two.
     for node in &mut bp.nodes {
         if let blastradius::nodes::NodeKind::Service(s) = &mut node.kind {
-            s.concurrency = 20;
+            s.cores = Some(5);
         }
     }
     let sim = run_chaos(&bp, 2, 45.0, 1000.0, &[chaos("node-failure@20s:app-1")]);
@@ -320,14 +320,14 @@ fn partition_and_memory_pressure_compose() {
 
 #[test]
 fn autoscaling_recovers_from_a_spike_after_the_boot_delay() {
-    // 2 replicas x 10 workers at 10 ms: 2,000/s of capacity for 1,000/s. A 3x spike at 20 s
+    // 2 replicas x 10 workers (a core each) at 10 ms: 2,000/s of capacity for 1,000/s. A 3x spike at 20 s
     // needs 3 replicas' worth at 100%; the autoscaler aims for 60% busy and boots new
     // replicas in 10 s.
     let bp = |autoscale: &str| {
         blueprint(&format!(
             r#"Blueprint(name: "scaling", nodes: [
                 (id: "users", kind: Client(rps: 1000)),
-                (id: "api", kind: Service(replicas: 2, concurrency: 10, queue_capacity: 100, work: Exponential(10.0){autoscale})),
+                (id: "api", kind: Service(replicas: 2, concurrency: 10, cores: 10, queue_capacity: 100, work: Exponential(10.0){autoscale})),
             ], edges: [(from: "users", to: "api", timeout_ms: 2000)])"#
         ))
     };
@@ -358,12 +358,12 @@ fn autoscaling_recovers_from_a_spike_after_the_boot_delay() {
         scaled.history().windows[31].error_rate > 0.1,
         "new replicas are not instant"
     );
-    // Replicas over time, by hand: the autoscaler looks every 5 s (5, 10, ... s). At 20 s
-    // the spike has only just begun; at 25 s the queues are full (2 x 10 busy + 2 x 100
-    // queued = 220 of demand, / 0.6 = 367 workers = 37 replicas, capped at 10), so it
-    // starts 8 replicas, which serve from 25 + 10 = 35 s. A window reports the workers at
-    // its end: two replicas' 20 in the windows ending before 35 s, ten replicas' 100 from
-    // the one ending at 35 s (until the first scale-in, at 40 s).
+    // Replicas over time, by hand: the autoscaler looks every 5 s (5, 10, ... s) at the CPU
+    // (busy cores plus calls waiting for a core, as target tracking on CPU does). At 20 s the
+    // spike has only just begun; at 25 s all 20 cores are busy (the calls queued for a worker
+    // wait for no core): 20 / 0.6 = 33.3 cores = 4 replicas, so it starts 2, which serve from
+    // 25 + 10 = 35 s. A window reports the workers at its end: two replicas' 20 in the windows
+    // ending before 35 s, four replicas' 40 from the one ending at 35 s.
     let servers: Vec<u32> = scaled
         .history()
         .windows
@@ -374,7 +374,7 @@ fn autoscaling_recovers_from_a_spike_after_the_boot_delay() {
     let ready = decided_s + boot_s;
     for (i, &n) in servers.iter().enumerate().take(ready + 4) {
         let t_s = i + 1;
-        let want = if t_s < ready { 20 } else { 100 };
+        let want = if t_s < ready { 20 } else { 40 };
         assert_eq!(
             n, want,
             "workers in the window ending at {t_s} s (scaled at {decided_s} s, boot {boot_s} s): {servers:?}"
@@ -447,7 +447,7 @@ fn the_chaos_count_follows_every_modifier_in_and_out() {
 /// A client sending 200 requests/s straight to one service whose work takes exactly 10 ms.
 const ONE_SERVICE: &str = r#"Blueprint(name: "one", nodes: [
     (id: "src", kind: Client(rps: 200)),
-    (id: "svc", kind: Service(concurrency: 1000, work: Constant(10.0))),
+    (id: "svc", kind: Service(concurrency: 1000, cores: 1000, work: Constant(10.0))),
 ], edges: [(from: "src", to: "svc", latency: Constant(0.0), timeout_ms: 100)])"#;
 
 #[test]

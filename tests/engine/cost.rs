@@ -72,7 +72,7 @@ fn web(rps: f64, front: &str, extra_nodes: &str, extra_edges: &str) -> Blueprint
             name: "web",
             nodes: [
                 (id: "users", kind: Client(rps: {rps}, read_ratio: 1.0, response_bytes: 5000)),
-                (id: "web", kind: Service(replicas: 1, concurrency: 1000)),
+                (id: "web", kind: Service(replicas: 1, concurrency: 1000, cores: 1000)),
                 {extra_nodes}
             ],
             edges: [(from: "users", to: "{front}"), {extra_edges}],
@@ -257,13 +257,13 @@ fn lambda_is_billed_for_the_simulated_time_of_a_call() {
 
 #[test]
 fn instances_follow_the_simulated_load_and_the_curve_bends_at_the_first_step() {
-    // 300 RPS x 10 ms of work = 3 busy workers at 1x; 10 workers an instance, kept under 70%:
+    // 300 RPS x 10 ms of work = 3 busy cores at 1x; 10 cores an instance, kept under 70%:
     // instances = max(1, ceil(3 m / 7)) = 1, 1, 3, 5 at 1x, 2x, 5x, 10x. Responses of 10 B stay
     // inside the 100 GB of free transfer, so the bill is the instances alone.
     let bp = blueprint(
         r#"Blueprint(name: "api", nodes: [
             (id: "users", kind: Client(rps: 300, response_bytes: 10)),
-            (id: "api", kind: Service(replicas: 1, concurrency: 10, queue_capacity: 1000, work: Constant(10.0))),
+            (id: "api", kind: Service(replicas: 1, concurrency: 10, cores: 10, queue_capacity: 1000, work: Constant(10.0))),
         ], edges: [(from: "users", to: "api", latency: Constant(0.0))])"#,
     );
     let e = estimate(&bp, table(), &EstimateConfig::default(), |_, _| {}).expect("estimates");

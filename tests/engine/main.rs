@@ -7,6 +7,7 @@ mod conservation;
 mod cost;
 mod determinism;
 mod editing;
+mod jackson;
 mod kinds;
 mod layers;
 mod policies;

@@ -25,7 +25,7 @@ fn a_slow_callee_times_out_and_keeps_working() {
     let bp = blueprint(
         r#"Blueprint(name: "timeout", nodes: [
             (id: "src", kind: Client(rps: 100)),
-            (id: "slow", kind: Service(concurrency: 1000, work: Constant(50.0))),
+            (id: "slow", kind: Service(concurrency: 1000, cores: 1000, work: Constant(50.0))),
         ], edges: [(from: "src", to: "slow", latency: Constant(0.0), timeout_ms: 20)])"#,
     );
     let s = summary(&bp, 4, 30.0);

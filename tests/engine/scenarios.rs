@@ -255,11 +255,17 @@ fn a_mitigation_changes_only_the_kinds_that_take_it() {
     for (old, new) in before.nodes.iter().zip(&bp.nodes) {
         match (&old.kind, &new.kind) {
             (NodeKind::Service(old), NodeKind::Service(new)) => {
-                // Autoscaling came first, from one replica; then 1 x 1.5 rounds up to 2.
+                // Autoscaling came first, from the replicas it had (at least them, at most
+                // four times them); then the replicas x 1.5, rounded up.
                 let a = new.autoscale.expect("autoscales");
-                assert_eq!((a.min_replicas, a.max_replicas), (1, 4));
+                assert_eq!(
+                    (a.min_replicas, a.max_replicas),
+                    (old.replicas, old.replicas * 4)
+                );
                 assert_eq!((a.target_utilization, a.boot_ms), (0.6, 2_000.0));
-                assert_eq!((old.replicas, new.replicas), (1, 2));
+                let scaled = (f64::from(old.replicas) * 1.5).ceil() as u32;
+                assert_eq!(new.replicas, scaled);
+                assert!(scaled > old.replicas);
             }
             (NodeKind::Cache(old), NodeKind::Cache(new)) => {
                 let on_write = |c: &CacheParams| c.keyspace.map(|k| k.on_write);

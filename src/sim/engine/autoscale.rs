@@ -10,16 +10,17 @@ impl Engine<'_> {
     pub(super) fn autoscale(&mut self, node: NodeId) {
         let now = self.now;
         let slot = &mut self.nodes[node.ix()];
-        let (busy, queued, blocked) = (
-            slot.station.busy.value(),
-            slot.station.queue.len(),
-            slot.mods.capacity < 1.0,
-        );
+        let (busy, queued) = match slot.station.cpu.as_ref() {
+            Some(cpu) => (cpu.busy.value(), cpu.waiting_len() as usize),
+            None => (slot.station.busy.value(), slot.station.queue.len()),
+        };
+        let blocked = slot.mods.capacity < 1.0;
         let Some(a) = slot.autoscaler.as_mut() else {
             return;
         };
         let change = a.decide(busy, queued, blocked);
-        let (interval, boot, per) = (a.interval_ns, a.boot_ns, a.per_replica);
+        let (interval, boot, per, per_cores) =
+            (a.interval_ns, a.boot_ns, a.per_replica, a.cores_per_replica);
         if change > 0 {
             a.booting += change as u32;
             self.queue.schedule(
@@ -32,6 +33,7 @@ impl Engine<'_> {
         } else if change < 0 {
             a.replicas -= 1;
             slot.station.servers = slot.station.servers.saturating_sub(per);
+            self.resize_cpu(node, |cores| cores.saturating_sub(per_cores));
         }
         self.queue
             .schedule(now + interval, Event::Autoscaled { node });
@@ -47,6 +49,11 @@ impl Engine<'_> {
         a.booting -= count;
         a.replicas += count;
         slot.station.servers += count * a.per_replica;
+        let per_cores = a.cores_per_replica;
+        self.resize_cpu(node, |cores| {
+            cores.saturating_add(count.saturating_mul(per_cores))
+        });
+        self.start_waiting(node);
         while self.nodes[node.ix()].has_free_server() {
             let slot = &mut self.nodes[node.ix()];
             let Some(next) = slot.station.queue.pop_front() else {

@@ -40,6 +40,11 @@ impl Engine<'_> {
             Event::Emitted { node } => self.generated(node, false),
             Event::Arrived { call } => self.arrived(call),
             Event::WorkDone { call } => self.work_done(call),
+            Event::CoreDone { call, node } => {
+                self.core_freed(node);
+                self.work_done(call);
+            }
+            Event::CpuFinished { node, epoch } => self.cpu_finished(node, epoch),
             Event::Replied { call } => self.replied(call),
             Event::Resent {
                 parent,

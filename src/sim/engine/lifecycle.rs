@@ -80,7 +80,8 @@ impl Engine<'_> {
         }
     }
 
-    /// A call takes a server (already counted busy) and starts its own work.
+    /// A call takes a server (already counted busy) and starts its own work (on the node's
+    /// cores, if it has a CPU).
     pub(super) fn start_work(&mut self, call: Entity, node: NodeId) {
         let now = self.now;
         let arrived_ns = {
@@ -117,6 +118,9 @@ impl Engine<'_> {
             self.carry_out_effects(call);
         }
         match work {
+            Some(due) if self.nodes[node.ix()].station.cpu.is_some() => {
+                self.hand_to_cpu(call, node, due - now);
+            }
             Some(due) => self.queue.schedule(due, Event::WorkDone { call }),
             None => self.work_done(call),
         }
@@ -205,8 +209,11 @@ impl Engine<'_> {
     /// work would have ended; the ones waiting on downstream calls when those answer).
     pub(super) fn crashed(&mut self, node: NodeId) {
         let now = self.now;
-        let queued: Vec<Entity> = self.nodes[node.ix()].station.queue.drain(..).collect();
-        self.nodes[node.ix()].station.queued.set(now, 0);
+        let station = &mut self.nodes[node.ix()].station;
+        let queued: Vec<Entity> = station.queue.drain(..).collect();
+        // Calls waiting for a core hold a server: they are in service, not in this line.
+        let left = station.queued.value() - queued.len() as u32;
+        station.queued.set(now, left);
         for call in queued {
             self.respond(call, Reply::failed(ErrorCause::NodeDown));
         }

@@ -7,10 +7,10 @@
 //! [`EdgeId`](super::EdgeId), and puts them back at the end, so the hot path indexes arrays
 //! instead of looking entities up. Node kinds decide through
 //! [`Behaviour`](super::behaviour::Behaviour); this module does what they share, one file per
-//! phase: a call's life at its node ([`lifecycle`]), the network between nodes ([`network`]),
-//! what edges enforce ([`policies`]), autoscaling and health checks ([`autoscale`]) and the
-//! metrics windows ([`windows`]). [`drain`] is the system that runs it; [`events`] starts a
-//! run and hands each event to its handler.
+//! phase: a call's life at its node ([`lifecycle`]), its work on the node's cores ([`cpu`]),
+//! the network between nodes ([`network`]), what edges enforce ([`policies`]), autoscaling
+//! and health checks ([`autoscale`]) and the metrics windows ([`windows`]). [`drain`] is the
+//! system that runs it; [`events`] starts a run and hands each event to its handler.
 
 use bevy::prelude::*;
 
@@ -36,6 +36,7 @@ macro_rules! call {
 }
 
 mod autoscale;
+mod cpu;
 mod drain;
 mod events;
 mod lifecycle;

@@ -56,6 +56,16 @@ impl NodeSlot {
         }
     }
 
+    /// Cores that work now (chaos takes them away with the servers); 0 without a CPU.
+    pub(super) fn cores(&self) -> u32 {
+        let cores = self.station.cpu.as_ref().map_or(0, |c| c.cores);
+        if self.mods.capacity >= 1.0 {
+            cores
+        } else {
+            (f64::from(cores) * self.mods.capacity.max(0.0)).ceil() as u32
+        }
+    }
+
     /// Whether a working server is free.
     pub(super) fn has_free_server(&self) -> bool {
         self.station.busy.value() < self.servers()

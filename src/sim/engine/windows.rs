@@ -61,8 +61,10 @@ impl Engine<'_> {
                 .expect("node entity has a Node");
             // Utilization is against the servers that work now (chaos can take some away).
             let working = slot.servers();
+            let cores = slot.cores();
             let (station, m) = (&mut slot.station, &mut slot.metrics);
             let (busy, _) = station.busy.close(start, now);
+            let cpu = station.cpu.as_mut().map(|cpu| cpu.close(start, now));
             let (queue_depth, queue_max) = station.queued.close(start, now);
             let (in_flight, _) = m.in_flight.close(start, now);
             let answered = m.ok + m.errors.iter().sum::<u64>();
@@ -98,13 +100,19 @@ impl Engine<'_> {
                 } else {
                     0.0
                 },
-                utilization: if working == UNBOUNDED {
-                    0.0
-                } else {
-                    (busy / f64::from(working.max(1))).min(1.0)
+                // A node that computes is as busy as its cores; one without a CPU as its
+                // servers.
+                utilization: match cpu {
+                    Some((cpu_busy, _, _)) => (cpu_busy / f64::from(cores.max(1))).min(1.0),
+                    None if working == UNBOUNDED => 0.0,
+                    None => (busy / f64::from(working.max(1))).min(1.0),
                 },
                 busy_servers: busy,
                 servers: working,
+                cores: cpu.map_or(0, |_| cores),
+                busy_cores: cpu.map_or(0.0, |c| c.0),
+                cpu_waiting: cpu.map_or(0.0, |c| c.1),
+                cpu_demand: cpu.map_or(0.0, |c| c.2),
                 queue_depth,
                 queue_max,
                 in_flight,
