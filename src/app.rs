@@ -162,6 +162,8 @@ fn load_default(world: &mut World) {
 fn take_screenshot(
     mut commands: Commands,
     time: Res<Time<Real>>,
+    ui: Res<crate::ui::UiState>,
+    window: Single<&Window, With<bevy::window::PrimaryWindow>>,
     mut plan: ResMut<ScreenshotPlan>,
     mut exit: MessageWriter<AppExit>,
 ) {
@@ -170,10 +172,20 @@ fn take_screenshot(
     if !plan.taken && elapsed >= plan.after_s {
         plan.taken = true;
         let path = plan.path.clone();
+        // The canvas between the panels, in pixels: the panels alone must not pass.
+        let scale = window.scale_factor();
+        let rect = ui.canvas.0;
+        let canvas = URect::new(
+            (rect.min.x * scale).max(0.0) as u32,
+            (rect.min.y * scale).max(0.0) as u32,
+            (rect.max.x * scale).max(0.0) as u32,
+            (rect.max.y * scale).max(0.0) as u32,
+        );
         commands.spawn(Screenshot::primary_window()).observe(
             move |captured: On<ScreenshotCaptured>| {
                 let image = captured.image.clone();
-                let check = crate::view::check_not_blank(&image);
+                let check = crate::view::check_area_not_blank(&image, canvas)
+                    .map_err(|e| format!("the canvas ({canvas:?}): {e}"));
                 match image.try_into_dynamic() {
                     Ok(img) => {
                         if let Err(e) = img.to_rgb8().save(&path) {

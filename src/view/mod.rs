@@ -8,7 +8,7 @@ mod plugin;
 mod real_time;
 mod shapes;
 
-pub use blank::check_not_blank;
+pub use blank::{check_area_not_blank, check_not_blank};
 pub use camera::{CameraCues, CanvasArea, ViewCamera, ViewSystems, fit};
 pub use particles::ParticleStats;
 pub use plugin::ViewPlugin;
