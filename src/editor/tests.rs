@@ -335,3 +335,61 @@ fn step_advances_a_tenth_of_a_second_or_a_hundredth_with_shift() {
     app.update();
     assert_eq!(app.world().resource::<SimClock>().now_ns - t1, 10_000_000);
 }
+
+#[test]
+fn an_edit_is_autosaved_to_its_real_path_and_offered_back_as_unsaved() {
+    // The real path: the platform's autosave file, named by `BLASTRADIUS_AUTOSAVE`, written by
+    // the files plugin a second of real time after a change, read back as the next start does.
+    let path = std::env::temp_dir().join(format!(
+        "blastradius-autosave-test-{}.ron",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&path);
+    #[expect(
+        unsafe_code,
+        reason = "the one test that sets this variable; no other test reads it"
+    )]
+    // SAFETY: no other thread of this test binary reads or writes BLASTRADIUS_AUTOSAVE.
+    unsafe {
+        std::env::set_var("BLASTRADIUS_AUTOSAVE", &path);
+    }
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .add_message::<bevy::window::WindowCloseRequested>()
+        .init_resource::<Editor>()
+        .add_plugins(super::files::plugin);
+    replace_document(app.world_mut(), three_tier());
+    app.update();
+    app.world_mut()
+        .resource_mut::<Document>()
+        .add_node("message_queue", Vec2::new(10.0, 20.0))
+        .unwrap();
+    let edited = app.world().resource::<Document>().blueprint().clone();
+    let started = std::time::Instant::now();
+    let restored = loop {
+        app.update();
+        if let Some((doc, place)) = read_autosave() {
+            break (doc, place);
+        }
+        assert!(
+            started.elapsed().as_secs_f32() < 10.0,
+            "no unsaved autosave at {} after 10 s of real time",
+            path.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let waited_s = started.elapsed().as_secs_f32();
+    let (doc, place) = restored;
+    assert_eq!(
+        place,
+        path.display().to_string(),
+        "written where the variable says"
+    );
+    assert_eq!(doc.blueprint(), &edited, "the edit comes back");
+    assert!(doc.is_dirty(), "offered back as unsaved work");
+    assert!(
+        waited_s >= 0.5,
+        "written after the debounce, not at once ({waited_s:.2} s)"
+    );
+    let _ = std::fs::remove_file(&path);
+}
