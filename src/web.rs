@@ -9,7 +9,8 @@ use wasm_bindgen::prelude::*;
 use crate::blueprint::Document;
 use crate::editor::Editor;
 use crate::sim::{MetricsHistory, SimClock};
-use crate::ui::{KeyButtons, ShareLink};
+use crate::chaos::{Chaos, ChaosLog};
+use crate::ui::{KeyButtons, ShareLink, UiState};
 use crate::view::RealTimeRatio;
 
 /// Tells the page how the app is doing: the loading text goes at the first frame, and the
@@ -24,15 +25,17 @@ impl Plugin for PagePlugin {
 }
 
 /// Writes `data-*` attributes on the page's root: `first-frame-ms` (once), then each frame
-/// the simulated time, the last window's error rate and throughput, the real-time ratio, and
-/// `data-buttons`: where the key buttons are, as JSON `{"inject": {"x", "y", "width",
-/// "height"}}` in CSS pixels from the canvas's top left.
+/// the simulated time, the last window's error rate, throughput and arrivals per second, the
+/// real-time ratio, the chaos kind picked in the panel and the active ones, and, as JSON
+/// `{"x", "y", "width", "height"}` in CSS pixels from the canvas's top left, `data-buttons`
+/// (where the key buttons are, by name) and `data-canvas` (the drawing area between panels).
 fn report_to_page(
     mut frames: Local<u64>,
     clock: Res<SimClock>,
     history: Res<MetricsHistory>,
     ratio: Res<RealTimeRatio>,
     buttons: Res<KeyButtons>,
+    (ui, log): (Res<UiState>, Res<ChaosLog>),
 ) {
     *frames += 1;
     let Some(window) = web_sys::window() else {
@@ -68,9 +71,33 @@ fn report_to_page(
         })
         .collect();
     set("data-buttons", serde_json::Value::Object(rects).to_string());
+    let canvas = ui.canvas.0;
+    if canvas.is_positive() {
+        let rect = serde_json::json!({
+            "x": canvas.min.x, "y": canvas.min.y, "width": canvas.width(), "height": canvas.height()
+        });
+        set("data-canvas", rect.to_string());
+    }
+    let catalog = Chaos::catalog();
+    set(
+        "data-chaos-picked",
+        catalog[ui.chaos_kind.min(catalog.len() - 1)].0.to_string(),
+    );
+    let now_s = clock.now_ns as f64 / 1e9;
+    let active: Vec<&str> = log
+        .injections
+        .iter()
+        .filter(|i| i.start_s <= now_s && i.end_s.is_none_or(|e| e > now_s))
+        .map(|i| i.name)
+        .collect();
+    set("data-active-chaos", active.join(","));
     if let Some(w) = history.windows.last() {
         set("data-error-rate", format!("{:.5}", w.error_rate));
         set("data-throughput", format!("{:.1}", w.throughput));
+        set(
+            "data-arrivals",
+            format!("{:.1}", w.arrivals as f64 / history.window_s()),
+        );
     }
 }
 
