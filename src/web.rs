@@ -7,9 +7,9 @@ use bevy::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use crate::blueprint::Document;
+use crate::chaos::{Chaos, ChaosLog};
 use crate::editor::Editor;
 use crate::sim::{MetricsHistory, SimClock};
-use crate::chaos::{Chaos, ChaosLog};
 use crate::ui::{KeyButtons, ShareLink, UiState};
 use crate::view::RealTimeRatio;
 
