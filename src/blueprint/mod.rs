@@ -12,7 +12,7 @@ pub use document::{Document, Source};
 pub use error::LoadError;
 pub use schema::{
     Blueprint, BreakerSpec, EdgeSpec, NodeSpec, Place, PoolSpec, Problem, RetrySpec, check_cost,
-    part_from_ron, part_to_ron,
+    part_from_ron, part_to_ron, read_ron,
 };
 pub use spawn::{Spawned, auto_layout, spawn_blueprint};
 

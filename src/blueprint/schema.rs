@@ -280,16 +280,7 @@ impl Blueprint {
     /// Parses RON text without the checks of [`Blueprint::validate`]: the editor opens a
     /// blueprint with problems and shows them where they are.
     pub fn parse_unchecked(file: &str, src: &str) -> Result<Blueprint, LoadError> {
-        let options = ron::Options::default().with_default_extension(
-            Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES,
-        );
-        let blueprint: Blueprint = options.from_str(src).map_err(|e| LoadError {
-            file: file.to_string(),
-            line: e.span.start.line,
-            col: e.span.start.col,
-            message: e.code.to_string(),
-        })?;
-        Ok(blueprint)
+        read_ron(file, src)
     }
 
     /// Writes the blueprint as RON (it parses back to the same blueprint).
@@ -447,12 +438,23 @@ pub fn part_to_ron<T: Serialize>(part: &T) -> String {
     ron::ser::to_string_pretty(part, config).expect("blueprint parts always serialize")
 }
 
-/// Reads one part of a blueprint from RON; the error says line, column and what.
-pub fn part_from_ron<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+/// Reads a whole RON file of ours (a blueprint, a scenario) as blueprint files are written;
+/// an error names `file`, its line and column.
+pub fn read_ron<T: serde::de::DeserializeOwned>(file: &str, src: &str) -> Result<T, LoadError> {
     ron::Options::default()
         .with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES)
-        .from_str(text)
-        .map_err(|e| format!("{}:{}: {}", e.span.start.line, e.span.start.col, e.code))
+        .from_str(src)
+        .map_err(|e| LoadError {
+            file: file.to_string(),
+            line: e.span.start.line,
+            col: e.span.start.col,
+            message: e.code.to_string(),
+        })
+}
+
+/// Reads one part of a blueprint (a node kind, an edge) from RON; an error says line:column.
+pub fn part_from_ron<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    read_ron("", text).map_err(|e| format!("{}:{}: {}", e.line, e.col, e.message))
 }
 
 /// Where a [`Problem`] is.

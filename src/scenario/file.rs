@@ -1,13 +1,12 @@
 //! A scenario file: its story, its timeline of injections, what it moves and its
 //! mitigations; parsing with positions, and finding one by name.
 
-use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
 
 use super::builtin::BUILTIN_SCENARIOS;
 use super::mitigation::Mitigation;
 use super::moves::{Direction, Moved, Moves};
-use crate::blueprint::LoadError;
+use crate::blueprint::{LoadError, read_ron};
 use crate::chaos::Injection;
 use crate::sim::WindowRecord;
 
@@ -53,15 +52,7 @@ pub struct Scenario {
 impl Scenario {
     /// Parses a scenario file; `file` names it in errors.
     pub fn parse(file: &str, src: &str) -> Result<Scenario, LoadError> {
-        let options = ron::Options::default().with_default_extension(
-            Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES,
-        );
-        let scenario: Scenario = options.from_str(src).map_err(|e| LoadError {
-            file: file.to_string(),
-            line: e.span.start.line,
-            col: e.span.start.col,
-            message: e.code.to_string(),
-        })?;
+        let scenario: Scenario = read_ron(file, src)?;
         if scenario.timeline.is_empty() {
             return Err(LoadError::at_offset(
                 file,
