@@ -4,6 +4,7 @@
 mod builtin;
 mod document;
 mod error;
+pub mod flow;
 mod schema;
 mod spawn;
 

@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 
 use bevy::prelude::*;
 
+use super::flow::Flows;
 use super::schema::{Blueprint, NodeSpec};
 use crate::nodes::Wiring;
-use crate::sim::{EdgeId, Model, Node, NodeId, NodeMetrics, ReadReplicas, Topology};
+use crate::nodes::keyspace::KeyTraffic;
+use crate::sim::{EdgeId, Model, Node, NodeId, NodeMetrics, ReadReplicas, SimRng, Topology};
 
 /// The entities a blueprint became.
 #[derive(Resource, Clone, Debug, Default)]
@@ -23,6 +25,8 @@ struct WorldWiring<'a> {
     edges: &'a BTreeMap<(String, String), EdgeId>,
     outs: Vec<EdgeId>,
     vcpus: Option<u32>,
+    keys: Option<KeyTraffic>,
+    seed: u64,
 }
 
 impl Wiring for WorldWiring<'_> {
@@ -40,6 +44,41 @@ impl Wiring for WorldWiring<'_> {
     fn instance_vcpus(&self) -> Option<u32> {
         self.vcpus
     }
+
+    fn key_traffic(&self) -> Option<KeyTraffic> {
+        self.keys
+    }
+
+    fn rng(&self) -> SimRng {
+        SimRng::seeded(self.seed)
+    }
+}
+
+/// The key traffic reaching each node: the expected reads and writes per second (the
+/// blueprint's flows) of the keys of its busiest keyed client.
+fn key_traffic(blueprint: &Blueprint) -> BTreeMap<String, KeyTraffic> {
+    let Some(keys) = blueprint
+        .nodes
+        .iter()
+        .filter_map(|n| Some((n.kind.key_popularity()?, n.kind.offered_rps()?)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(k, _)| k)
+    else {
+        return BTreeMap::new();
+    };
+    Flows::of(blueprint)
+        .nodes
+        .into_iter()
+        .map(|(id, rw)| {
+            let traffic = KeyTraffic {
+                keys: keys.keys,
+                zipf_s: keys.zipf_s,
+                reads_per_s: rw.reads_per_s,
+                writes_per_s: rw.writes_per_s,
+            };
+            (id, traffic)
+        })
+        .collect()
 }
 
 /// vCPUs of the instance the node's cost spec names, if any (see [`Wiring::instance_vcpus`]).
@@ -102,6 +141,10 @@ pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawn
                 .push(replica);
         }
     }
+    let keys = key_traffic(blueprint);
+    let mut seeds = world
+        .get_resource_mut::<SimRng>()
+        .map_or_else(|| SimRng::seeded(0), |mut rng| rng.fork());
     let mut by_pair = BTreeMap::new();
     for spec in &blueprint.edges {
         let edge_id = EdgeId(topology.edges.len() as u32);
@@ -124,6 +167,8 @@ pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawn
             edges: &by_pair,
             outs,
             vcpus: instance_vcpus(spec),
+            keys: keys.get(&spec.id).copied(),
+            seed: seeds.unit().to_bits(),
         };
         let built = spec
             .kind

@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 
 use super::config::EstimateConfig;
-use super::flow::Flows;
 use super::report::{CostLine, LineItem, NodeCost, Point};
 use super::services::{compute, data_stores, messaging, network};
 use super::sizing::{needed_units, steady_span_s, units_for};
 use super::transfer::{cross_zone_transfer, internet_transfer};
 use super::usage::{Context, Priced, simulated_duration_ms};
+use crate::blueprint::flow::Flows;
 use crate::blueprint::{Blueprint, NodeSpec};
 use crate::pricing::{CostSpec, PriceTable};
 use crate::run::Summary;

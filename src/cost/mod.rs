@@ -20,7 +20,6 @@ mod config;
 mod curve;
 mod estimate;
 mod findings;
-pub mod flow;
 pub mod format;
 mod report;
 mod services;

@@ -1,9 +1,9 @@
 //! What pricing one node takes and gives: the traffic it sees ([`Context`]), the quantities
 //! it is charged for ([`Usage`]) and how it is described ([`Priced`]).
 
-use super::flow::Flows;
 use super::report::LineItem;
 use crate::blueprint::NodeSpec;
+use crate::blueprint::flow::Flows;
 use crate::pricing::{CostSpec, PriceTable};
 use crate::run::Summary;
 

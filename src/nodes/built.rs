@@ -1,8 +1,9 @@
 //! What building a node from its parameters gives the engine (its station, its behaviour,
-//! its router and autoscaler), and how its references to other nodes (and its instance size)
-//! resolve.
+//! its router and autoscaler), and how its references to other nodes, its instance size and
+//! the key traffic it should expect resolve.
 
-use crate::sim::{Autoscaler, Behaviour, EdgeId, Router, Station};
+use super::keyspace::KeyTraffic;
+use crate::sim::{Autoscaler, Behaviour, EdgeId, Router, SimRng, Station};
 
 /// How a node's references to other nodes resolve to edges.
 pub trait Wiring {
@@ -14,6 +15,15 @@ pub trait Wiring {
     /// a Fargate task), if it names one the price table knows.
     fn instance_vcpus(&self) -> Option<u32> {
         None
+    }
+    /// The key traffic this node should expect (keys, popularity, reads and writes per
+    /// second), from the blueprint's clients and call plans, if its requests carry keys.
+    fn key_traffic(&self) -> Option<KeyTraffic> {
+        None
+    }
+    /// A generator for this node's one-off random work at spawn, from the run's seed.
+    fn rng(&self) -> SimRng {
+        SimRng::seeded(0)
     }
 }
 

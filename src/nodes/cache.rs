@@ -91,7 +91,10 @@ impl Kind for CacheParams {
             lookup: HitOrMiss {
                 hit_ratio: self.hit_ratio,
                 origin,
-                keyspace: self.keyspace.map(Keyspace::warm),
+                keyspace: self.keyspace.map(|params| match wiring.key_traffic() {
+                    Some(traffic) => Keyspace::stationary(params, traffic, &mut wiring.rng()),
+                    None => Keyspace::warm(params),
+                }),
             },
         };
         Ok(Built::plain(self.capacity().station(false), model))

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::keyspace::KeyPopularity;
 use super::{Built, Kind, Look, Outline, Wiring};
 use crate::any_accessors;
 use crate::pricing::CostSpec;
@@ -57,25 +58,6 @@ pub struct ClientParams {
     pub response_bytes: u64,
     /// The data items requests are about, by popularity; none = no keys (key 0).
     pub keyspace: Option<KeyPopularity>,
-}
-
-/// Which keys requests ask for: ranks 0..keys with Zipf popularity (rank 0 the hottest).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct KeyPopularity {
-    /// Distinct keys.
-    pub keys: u32,
-    /// Zipf exponent: 0 is uniform, about 1 is typical of web content.
-    pub zipf_s: f64,
-}
-
-impl Default for KeyPopularity {
-    fn default() -> Self {
-        KeyPopularity {
-            keys: 1_000_000,
-            zipf_s: 1.0,
-        }
-    }
 }
 
 impl Default for ClientParams {
@@ -193,6 +175,10 @@ impl Kind for ClientParams {
         Some(self.response_bytes)
     }
 
+    fn key_popularity(&self) -> Option<KeyPopularity> {
+        self.keyspace
+    }
+
     /// Users cost nothing themselves (the bytes they receive are charged where they leave).
     fn default_cost(&self) -> Option<CostSpec> {
         None
@@ -276,7 +262,7 @@ impl ZipfTable {
         let mut acc = 0.0;
         let mut cdf: Vec<f64> = (0..keys)
             .map(|k| {
-                acc += libm::pow(f64::from(k) + 1.0, -s);
+                acc += libm::exp(-s * libm::log(f64::from(k) + 1.0));
                 acc
             })
             .collect();

@@ -80,6 +80,185 @@ impl KeyspaceParams {
     }
 }
 
+/// Which keys requests ask for: ranks 0..keys with Zipf popularity (rank 0 the hottest).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeyPopularity {
+    /// Distinct keys.
+    pub keys: u32,
+    /// Zipf exponent: 0 is uniform, about 1 is typical of web content.
+    pub zipf_s: f64,
+}
+
+impl Default for KeyPopularity {
+    fn default() -> Self {
+        KeyPopularity {
+            keys: 1_000_000,
+            zipf_s: 1.0,
+        }
+    }
+}
+
+/// The key traffic a keyspace cache should expect: which keys (ranks 0..keys, Zipf with
+/// exponent `zipf_s`) and how often they are read and written.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KeyTraffic {
+    /// Distinct keys.
+    pub keys: u32,
+    /// Zipf exponent.
+    pub zipf_s: f64,
+    /// Lookups per second.
+    pub reads_per_s: f64,
+    /// Writes (invalidations or updates) per second.
+    pub writes_per_s: f64,
+}
+
+/// Exponential with `rate` (infinite when the rate is 0: it never happened).
+fn exponential(rate: f64, rng: &mut SimRng) -> f64 {
+    if rate > 0.0 {
+        rng.exponential(1.0 / rate)
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// Chance that a key read at `read` and written at `write` per second holds a slot when
+/// entries not accessed for `t_c` seconds are gone: read within `t_c` and not invalidated
+/// since; or, when writes store the value, accessed at all within `t_c`.
+fn held_share(read: f64, write: f64, t_c: f64, update: bool) -> f64 {
+    let any = read + write;
+    if any <= 0.0 {
+        return 0.0;
+    }
+    let within = -libm::expm1(-any * t_c);
+    if update { within } else { read / any * within }
+}
+
+/// Che's characteristic time: the `t_c` at which the expected entries held equal the
+/// capacity (infinite when every key fits). Keys of nearly equal popularity are summed as
+/// one group, so the search costs thousands of terms, not millions.
+fn characteristic_time(
+    weights: &[f64],
+    total: f64,
+    traffic: &KeyTraffic,
+    update: bool,
+    capacity: u32,
+) -> f64 {
+    let mut groups: Vec<(f64, f64)> = Vec::new();
+    let mut start = 0;
+    while start < weights.len() {
+        let end = (start + 1)
+            .max((start as f64 * 1.002).ceil() as usize)
+            .min(weights.len());
+        let share = weights[start..end].iter().sum::<f64>() / total;
+        groups.push(((end - start) as f64, share / (end - start) as f64));
+        start = end;
+    }
+    let expected = |t_c: f64| {
+        groups
+            .iter()
+            .map(|&(n, share)| {
+                n * held_share(
+                    traffic.reads_per_s * share,
+                    traffic.writes_per_s * share,
+                    t_c,
+                    update,
+                )
+            })
+            .sum::<f64>()
+    };
+    let capacity = f64::from(capacity);
+    if expected(f64::INFINITY) <= capacity {
+        return f64::INFINITY;
+    }
+    let (mut lo, mut hi) = (1e-9_f64, 1e12_f64);
+    for _ in 0..80 {
+        let mid = (lo * hi).sqrt();
+        if expected(mid) < capacity {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (lo * hi).sqrt()
+}
+
+/// One key's reads per second, whether writes store values, and Che's time.
+#[derive(Clone, Copy)]
+struct KeyRates {
+    read: f64,
+    update: bool,
+    t_c: f64,
+}
+
+/// How long ago the copy held now was stored, for a key last read `last_read` seconds ago
+/// and last written `last_write` seconds ago (before that read). A read that finds no live
+/// copy stores one; so does a write under write-through, while under invalidation the
+/// first read after the write does. Going back from the last read, the reads before it
+/// stop at that write or at a gap longer than `t_c` (LRU evicted it); the copies are then
+/// replayed forward. A key read too often to walk is taken from its write, or, with no
+/// write in sight, at a uniform phase of its TTL. `lives` is the stored copy's TTL.
+fn stored_at(
+    key: KeyRates,
+    last_read: f64,
+    last_write: f64,
+    lives: &mut f64,
+    ttl: &mut impl FnMut(&mut SimRng) -> f64,
+    reads: &mut Vec<f64>,
+    rng: &mut SimRng,
+) -> f64 {
+    const WALK: usize = 64;
+    let KeyRates { read, update, t_c } = key;
+    reads.clear();
+    reads.push(last_read);
+    let mut barrier = None;
+    let mut at = last_read;
+    while reads.len() < WALK {
+        let gap = exponential(read, rng);
+        if gap > t_c {
+            barrier = Some(false);
+            break;
+        }
+        if at + gap > last_write {
+            barrier = Some(true);
+            break;
+        }
+        at += gap;
+        reads.push(at);
+    }
+    let mut stored = match barrier {
+        // The write stored it, then the reads after it refreshed expired copies.
+        Some(true) if update => last_write,
+        Some(_) => *reads.last().expect("one read at least"),
+        None if last_write - last_read <= 20.0 * *lives => {
+            // A hot key, too often read to walk: its copies from the write on, each stored
+            // by the first read after the one before expired.
+            let mut t = if update {
+                last_write
+            } else {
+                (last_write - exponential(read, rng)).max(last_read)
+            };
+            loop {
+                let next = t - *lives - exponential(read, rng);
+                if next < last_read {
+                    return t;
+                }
+                t = next;
+                *lives = ttl(rng);
+            }
+        }
+        // A hot key with no write in sight: anywhere in its copy's life.
+        None => return last_read + rng.unit() * *lives,
+    };
+    for &r in reads.iter().rev() {
+        if stored - r >= *lives {
+            stored = r;
+            *lives = ttl(rng);
+        }
+    }
+    stored
+}
+
 /// The answer to a lookup.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lookup {
@@ -114,13 +293,10 @@ pub struct Keyspace {
 }
 
 impl Keyspace {
-    /// A cache holding the `capacity` hottest keys, as in steady state: their expiries are
-    /// spread evenly over one TTL (they were filled at different times).
-    pub fn warm(params: KeyspaceParams) -> Self {
-        let ttl_ns = ms_to_ns(params.ttl_ms);
-        let mut ks = Keyspace {
+    fn empty(params: KeyspaceParams) -> Self {
+        Keyspace {
             params,
-            ttl_ns,
+            ttl_ns: ms_to_ns(params.ttl_ms),
             map: HashMap::with_capacity_and_hasher(
                 params.capacity as usize,
                 BuildHasherDefault::default(),
@@ -129,11 +305,90 @@ impl Keyspace {
             head: NIL,
             tail: NIL,
             free: Vec::new(),
-        };
+        }
+    }
+
+    /// A cache holding the `capacity` hottest keys, their expiries spread evenly over one
+    /// TTL: the start when nothing is known of the traffic. Better than LRU keeps it, so its
+    /// hit rate falls as it settles; [`Keyspace::stationary`] starts where it settles.
+    pub fn warm(params: KeyspaceParams) -> Self {
+        let mut ks = Keyspace::empty(params);
         let golden = 0.618_033_988_749_895_f64;
         for key in (0..params.capacity).rev() {
-            let offset = ((f64::from(key) * golden).fract() * ttl_ns as f64) as Nanos;
+            let offset = ((f64::from(key) * golden).fract() * ks.ttl_ns as f64) as Nanos;
             ks.insert(key, offset + 1);
+        }
+        ks
+    }
+
+    /// A cache as a long run of `traffic` leaves it, so its hit rate holds from the first
+    /// second instead of drifting for minutes while LRU, TTL and invalidations settle.
+    ///
+    /// Each key is sampled on its own (keys are independent under Zipf traffic), with Che's
+    /// approximation for LRU: an entry survives while it is read at least once per
+    /// characteristic time `t_c`, the time for which the expected number of entries held
+    /// equals the capacity. For a held key the sampler draws when it was last read, when it
+    /// was last written, and from those when its current copy was stored, which gives its
+    /// expiry (stored copies expire one TTL after they were stored, reads do not extend
+    /// them). Recency order is by last access; the most recent `capacity` are kept.
+    pub fn stationary(params: KeyspaceParams, traffic: KeyTraffic, rng: &mut SimRng) -> Self {
+        let mut ks = Keyspace::empty(params);
+        let keys = traffic.keys as usize;
+        let weights: Vec<f64> = (0..keys)
+            .map(|k| libm::exp(-traffic.zipf_s * libm::log(k as f64 + 1.0)))
+            .collect();
+        let total: f64 = weights.iter().sum();
+        if total <= 0.0 || traffic.reads_per_s + traffic.writes_per_s <= 0.0 {
+            return ks;
+        }
+        let update = params.on_write == WritePolicy::Update;
+        let rates = |k: usize| {
+            let share = weights[k] / total;
+            (traffic.reads_per_s * share, traffic.writes_per_s * share)
+        };
+        let t_c = characteristic_time(&weights, total, &traffic, update, params.capacity);
+        let ttl_s = params.ttl_ms / 1e3;
+        let mut ttl = |rng: &mut SimRng| ttl_s * (1.0 + params.ttl_jitter * rng.unit());
+        // (age of the last access, key, seconds its copy has left to live)
+        let mut held: Vec<(f64, u32, f64)> = Vec::new();
+        let mut walk: Vec<f64> = Vec::new();
+        for k in 0..keys {
+            let (read, write) = rates(k);
+            if !rng.chance(held_share(read, write, t_c, update)) {
+                continue;
+            }
+            let any = read + write;
+            // The last access, given it falls within t_c (and, for invalidation, that no
+            // write came after it).
+            let span = -libm::expm1(-any * t_c);
+            let last = -libm::log1p(-rng.unit() * span) / any;
+            let (last_read, last_write) = if update && rng.chance(write / any) {
+                (last + exponential(read, rng), last)
+            } else {
+                (last, last + exponential(write, rng))
+            };
+            let mut lives = ttl(rng);
+            let stored = if last_write <= last_read {
+                // Written last (write-through): the write stored it.
+                last_write
+            } else {
+                let key = KeyRates { read, update, t_c };
+                stored_at(
+                    key, last_read, last_write, &mut lives, &mut ttl, &mut walk, rng,
+                )
+            };
+            held.push((last, k as u32, lives - stored));
+        }
+        held.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        held.truncate(params.capacity as usize);
+        for &(_, key, left_s) in held.iter().rev() {
+            // Expired copies stay until read or evicted, as they would have.
+            let expires = if left_s > 0.0 {
+                ms_to_ns(left_s * 1e3)
+            } else {
+                0
+            };
+            ks.insert(key, expires);
         }
         ks
     }

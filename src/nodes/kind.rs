@@ -6,6 +6,7 @@
 
 use super::built::{Built, Wiring};
 use super::fix::Fix;
+use super::keyspace::KeyPopularity;
 use super::look::Look;
 use super::plan::{self, CallStep};
 use crate::pricing::CostSpec;
@@ -132,6 +133,11 @@ pub trait Kind {
 
     /// Traffic sources: the share of its requests that are reads.
     fn read_ratio(&self) -> Option<f64> {
+        None
+    }
+
+    /// Traffic sources: the keys their requests are about, if they carry keys.
+    fn key_popularity(&self) -> Option<KeyPopularity> {
         None
     }
 

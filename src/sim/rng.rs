@@ -24,6 +24,12 @@ impl SimRng {
         }
     }
 
+    /// A generator of its own, seeded from this one's next draw: for work done once (a
+    /// cache's starting contents) that should not shift the run's stream by its size.
+    pub fn fork(&mut self) -> SimRng {
+        SimRng::seeded(self.inner.next_u64())
+    }
+
     /// Uniform in [0, 1), with 53 random bits.
     #[inline]
     pub fn unit(&mut self) -> f64 {

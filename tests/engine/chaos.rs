@@ -18,7 +18,7 @@ fn cache_stampede_cascades_and_coalescing_with_jitter_contains_it() {
     let sim = run_chaos(&bp, 1, 140.0, 1000.0, &[chaos("cache-stampede@20s")]);
     let inc = incident(&sim.history().windows, 5.0, 20.0, 20.0);
     let base_hit = inc.base_hit["cache"];
-    assert!(base_hit > 0.8, "steady hit rate {base_hit}");
+    assert!(base_hit > 0.75, "steady hit rate {base_hit}");
     assert!(
         inc.min_hit["cache"] < 0.3,
         "hit rate only fell to {}",

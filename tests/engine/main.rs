@@ -1,6 +1,7 @@
 //! The engine's integration tests: one binary, one module per topic.
 
 mod blueprints;
+mod caches;
 mod chaos;
 mod clock;
 mod conservation;

@@ -1,11 +1,12 @@
 //! Expected reads and writes per node and per edge, from the blueprint's structure alone:
 //! the clients' rates and read ratios pushed through balancers, call plans and cache hit
-//! ratios. The simulation gives each node's total rate; this splits it into reads and writes
-//! (DynamoDB and S3 bill them differently) and among the edges that bring it.
+//! ratios. The cost estimator splits the simulated rates with it into reads and writes
+//! (DynamoDB and S3 bill them differently) and among the edges that bring it; spawning
+//! gives a keyspace cache the key traffic it should expect, to start it in its steady state.
 
 use std::collections::BTreeMap;
 
-use crate::blueprint::Blueprint;
+use super::schema::Blueprint;
 use crate::nodes::Forwarding;
 use crate::nodes::plan::{CallStep, When};
 
