@@ -29,6 +29,14 @@ pub struct Incident {
     pub errors: BTreeMap<String, u64>,
     /// Requests answered in that span.
     pub answered: f64,
+    /// Mean of the windows' p99 over that span, ms: what users saw on average, where the
+    /// peak shows only the worst second.
+    pub mean_p99_ms: f64,
+    /// Mean successful requests per second over that span.
+    pub mean_throughput: f64,
+    /// Per node with retries into it: the share of the attempts on its incoming edges that
+    /// were retries, (before, over that span).
+    pub retry_share: BTreeMap<String, (f64, f64)>,
     /// Seconds from the end of the last injection (or its start, if open-ended) until the
     /// system held its steady state again; none if it never did.
     pub recovery_s: Option<f64>,
@@ -145,6 +153,21 @@ pub fn incident(windows: &[WindowRecord], warmup_s: f64, start_s: f64, end_s: f6
             if n.down {
                 note(&mut inc, w, format!("down {id}"), format!("{id} was down"));
             }
+            let share =
+                |n: &crate::sim::NodeWindow| n.retries_in as f64 / n.attempts_in.max(1) as f64;
+            let base_share = node_mean(id, &share);
+            if share(n) > (3.0 * base_share).max(0.1) {
+                note(
+                    &mut inc,
+                    w,
+                    format!("retries {id}"),
+                    format!(
+                        "retries made up {:.0}% of the calls into {id} (from {:.0}%)",
+                        share(n) * 100.0,
+                        base_share * 100.0
+                    ),
+                );
+            }
             let base_lag = node_mean(id, &|n| n.replication_lag_ms.unwrap_or(0.0));
             if let Some(lag) = n.replication_lag_ms
                 && lag > (3.0 * base_lag).max(base_lag + 100.0)
@@ -237,11 +260,75 @@ pub fn incident(windows: &[WindowRecord], warmup_s: f64, start_s: f64, end_s: f6
         inc.hit_recovery_s.insert(id, back);
     }
     let until = inc.recovery_s.map_or(f64::MAX, |r| end_s + r);
-    for w in after.iter().filter(|w| w.t_s <= until + 1.0) {
+    let span: Vec<&&WindowRecord> = after.iter().filter(|w| w.t_s <= until + 1.0).collect();
+    for w in &span {
         for (cause, n) in &w.errors {
             *inc.errors.entry(cause.clone()).or_insert(0) += n;
         }
         inc.answered += w.throughput * window_s + w.errors.values().sum::<u64>() as f64;
     }
+    let span_end = span.last().map_or(start_s, |w| w.t_s);
+    let m = means(windows, start_s, span_end);
+    (inc.mean_p99_ms, inc.mean_throughput) = (m.p99_ms, m.throughput);
+    for (id, during) in m.retry_share {
+        if during > 0.0 {
+            let before = node_mean(&id, &|n| n.retries_in as f64 / n.attempts_in.max(1) as f64);
+            inc.retry_share.insert(id, (before, during));
+        }
+    }
     inc
+}
+
+/// Time-averaged figures over a span of windows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Means {
+    /// Mean of the windows' p99, ms.
+    pub p99_ms: f64,
+    /// Mean successful requests per second.
+    pub throughput: f64,
+    /// Errors over answered requests.
+    pub error_rate: f64,
+    /// Per node with calls into it: the share of the attempts that were retries.
+    pub retry_share: BTreeMap<String, f64>,
+}
+
+/// The means over the windows that end after `from_s` and by `until_s` (with traffic).
+pub fn means(windows: &[WindowRecord], from_s: f64, until_s: f64) -> Means {
+    let span: Vec<&WindowRecord> = windows
+        .iter()
+        .filter(|w| w.t_s > from_s && w.t_s <= until_s + 1e-9 && w.arrivals > 0)
+        .collect();
+    let n = span.len().max(1) as f64;
+    let (mut ok, mut errors) = (0.0, 0.0);
+    let mut retries: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    let mut m = Means::default();
+    for w in &span {
+        m.p99_ms += w.latency.p99_ms / n;
+        m.throughput += w.throughput / n;
+        // Per second, as the throughput is: the window's length cancels.
+        ok += w.throughput;
+        errors += w.errors.values().sum::<u64>() as f64;
+        for (id, node) in &w.nodes {
+            let r = retries.entry(id.as_str()).or_default();
+            r.0 += node.retries_in;
+            r.1 += node.attempts_in;
+        }
+    }
+    m.retry_share = retries
+        .into_iter()
+        .filter(|(_, (_, attempts))| *attempts > 0)
+        .map(|(id, (retried, attempts))| (id.to_string(), retried as f64 / attempts as f64))
+        .collect();
+    let window_s = match windows {
+        [a, b, ..] => b.t_s - a.t_s,
+        [a] => a.t_s,
+        [] => 1.0,
+    };
+    errors /= window_s.max(f64::MIN_POSITIVE);
+    m.error_rate = if ok + errors > 0.0 {
+        errors / (ok + errors)
+    } else {
+        0.0
+    };
+    m
 }

@@ -10,7 +10,8 @@ use super::error::LoadError;
 use crate::nodes::{NodeKind, Wiring};
 use crate::pricing::{CostSpec, PriceTable};
 use crate::sim::{
-    Breaker, CallMode, Dist, EdgeId, Jitter, NodeId, Pool, RetryPolicy, ms_to_ns, positive,
+    Breaker, CallMode, CauseSet, Dist, EdgeId, Jitter, NodeId, Pool, RetryPolicy, ms_to_ns,
+    positive,
 };
 
 /// An architecture: nodes, the edges between them, and what to try with it.
@@ -81,6 +82,14 @@ pub struct RetrySpec {
     pub max_backoff_ms: f64,
     /// Randomisation of the backoff.
     pub jitter: Jitter,
+    /// The errors it retries, e.g. `[timeout, pool_exhausted]`; by default every cause but
+    /// `circuit_open` and `pool_exhausted` (those fail fast on purpose).
+    #[serde(skip_serializing_if = "CauseSet::is_default_retried")]
+    pub retry_on: CauseSet,
+    /// A retry budget: retries at most this share of first attempts (0.1 = 10%, Finagle's
+    /// and gRPC's way to keep retries from becoming a storm); none = no cap.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<f64>,
 }
 
 impl Default for RetrySpec {
@@ -90,6 +99,8 @@ impl Default for RetrySpec {
             backoff_ms: 50.0,
             max_backoff_ms: 1_000.0,
             jitter: Jitter::Full,
+            retry_on: CauseSet::RETRIED_BY_DEFAULT,
+            budget: None,
         }
     }
 }
@@ -195,7 +206,12 @@ impl EdgeSpec {
             base_ns: ms_to_ns(r.backoff_ms),
             max_ns: ms_to_ns(r.max_backoff_ms),
             jitter: r.jitter,
+            on: r.retry_on,
         });
+        edge.retry_budget = self
+            .retries
+            .and_then(|r| r.budget)
+            .map(crate::sim::RetryBudget::new);
         edge.breaker = self.breaker.map(|b| {
             Breaker::new(
                 b.failure_ratio,
@@ -221,6 +237,19 @@ impl EdgeSpec {
             && !(r.backoff_ms >= 0.0 && r.max_backoff_ms >= r.backoff_ms)
         {
             return Err("retries need 0 <= backoff_ms <= max_backoff_ms".into());
+        }
+        if self
+            .retries
+            .is_some_and(|r| r.count > 0 && r.retry_on.is_empty())
+        {
+            return Err("retries: retry_on is empty, so nothing is retried (remove retries, or name causes such as [timeout, pool_exhausted])".into());
+        }
+        if let Some(b) = self.retries.and_then(|r| r.budget)
+            && !(b > 0.0 && b <= 10.0)
+        {
+            return Err(format!(
+                "retries: budget is the share of first attempts that may be retried, between 0 (exclusive) and 10, found {b}"
+            ));
         }
         if let Some(b) = self.breaker
             && !((0.0..=1.0).contains(&b.failure_ratio) && b.window_ms > 0.0 && b.open_ms > 0.0)

@@ -74,6 +74,10 @@ pub fn schedule(world: &mut World, injection: &Injection) -> Result<InjectionId,
     let end_ns = injection
         .duration_s
         .map(|d| start_ns + (d * NS_PER_S as f64).round() as Nanos);
+    // The steady state ends where the chaos begins.
+    if let Some(mut history) = world.get_resource_mut::<crate::sim::MetricsHistory>() {
+        history.steady_until_ns = history.steady_until_ns.min(start_ns);
+    }
     world
         .resource_mut::<ChaosLog>()
         .injections

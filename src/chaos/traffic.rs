@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::injecting::Injecting;
 use super::kind::{Family, Kind};
 use crate::sim::{
-    Down, Event, EventQueue, NS_PER_S, Nanos, NodeId, RegisterModifier, RetriesOverridden, SimRng,
-    Slowdown, Topology, TrafficScaled,
+    CauseSet, Down, ErrorCause, Event, EventQueue, NS_PER_S, Nanos, NodeId, RegisterModifier,
+    RetriesOverridden, SimRng, Slowdown, Topology, TrafficScaled,
 };
 
 /// Traffic chaos: the modifiers its kinds put on sources, targets and the edges into them (the herd itself arrives as exact-time events).
@@ -140,6 +140,9 @@ pub struct RetryStormParams {
     pub retries: u8,
     /// The trigger: the target slows down by this factor.
     pub slowdown: f64,
+    /// The errors the callers retry: by default all but `circuit_open` (a storm's callers
+    /// retry whatever fails, `pool_exhausted` included).
+    pub retry_on: CauseSet,
 }
 
 impl Default for RetryStormParams {
@@ -147,6 +150,12 @@ impl Default for RetryStormParams {
         RetryStormParams {
             retries: 4,
             slowdown: 4.0,
+            retry_on: CauseSet::of(
+                &ErrorCause::ALL
+                    .into_iter()
+                    .filter(|c| *c != ErrorCause::CircuitOpen)
+                    .collect::<Vec<_>>(),
+            ),
         }
     }
 }
@@ -159,6 +168,7 @@ pub(super) fn retry_storm(p: &RetryStormParams, cx: &mut Injecting) {
         RetriesOverridden {
             count: p.retries,
             backoff_ns: 0,
+            on: p.retry_on,
         },
     );
 }

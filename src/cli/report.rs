@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::outcome::Outcome;
-use crate::analysis::{Incident, incident};
+use crate::analysis::{incident, means};
 use crate::blueprint::Blueprint;
 use crate::run::RunConfig;
 use crate::scenario::{Mitigation, Scenario};
@@ -130,6 +130,14 @@ pub(super) fn narrate(
             inc.base_hit[id] * 100.0
         );
     }
+    for (id, (before, during)) in &inc.retry_share {
+        let _ = writeln!(
+            out,
+            "- retries: {:.0}% of the calls into {id} during the incident were retries (steady state {:.1}%)",
+            during * 100.0,
+            before * 100.0
+        );
+    }
     if let Some((cause, n, share)) = dominant(&inc.errors) {
         let _ = writeln!(
             out,
@@ -167,17 +175,33 @@ pub(super) fn narrate(
     }
     if let Some((m, other)) = compared {
         let o = incident(&other.history.windows, warmup_s, start_s, end_s);
-        let rate = |i: &Incident| i.errors.values().sum::<u64>() as f64 / i.answered.max(1.0);
+        // Both runs' means over the same span: until the run without it recovered.
+        let until = inc.recovery_s.map_or(f64::MAX, |r| end_s + r + 1.0);
+        let (mine, theirs) = (
+            means(&outcome.history.windows, start_s, until),
+            means(&other.history.windows, start_s, until),
+        );
         let _ = writeln!(
             out,
             "\n### Measured: the same injection with `{}`\n",
             m.name
+        );
+        let _ = writeln!(
+            out,
+            "Peaks are the worst window; means are over the incident, from the first injection \
+             until the run without the mitigation recovered (what users saw on average: a \
+             mitigation that fails fast can leave the peaks alone and still halve the means).\n"
         );
         let _ = writeln!(out, "| | without | with {} |\n|---|---|---|", m.name);
         let _ = writeln!(
             out,
             "| peak p99 | {:.0} ms | {:.0} ms |",
             inc.peak_p99.0, o.peak_p99.0
+        );
+        let _ = writeln!(
+            out,
+            "| mean p99 during the incident | {:.0} ms | {:.0} ms |",
+            mine.p99_ms, theirs.p99_ms
         );
         let _ = writeln!(
             out,
@@ -188,9 +212,22 @@ pub(super) fn narrate(
         let _ = writeln!(
             out,
             "| errors during the incident | {:.2}% | {:.2}% |",
-            rate(&inc) * 100.0,
-            rate(&o) * 100.0
+            mine.error_rate * 100.0,
+            theirs.error_rate * 100.0
         );
+        let _ = writeln!(
+            out,
+            "| requests served per second during the incident | {:.0} | {:.0} |",
+            mine.throughput, theirs.throughput
+        );
+        for (id, (_, during)) in &inc.retry_share {
+            let _ = writeln!(
+                out,
+                "| retries' share of the calls into {id} | {:.0}% | {:.0}% |",
+                mine.retry_share.get(id).copied().unwrap_or(*during) * 100.0,
+                theirs.retry_share.get(id).copied().unwrap_or(0.0) * 100.0
+            );
+        }
         for (id, h) in &inc.min_hit {
             let _ = writeln!(
                 out,

@@ -57,6 +57,10 @@ pub struct NodeSummary {
     pub replication_lag_ms: Option<f64>,
     /// Largest consumer lag.
     pub consumer_lag_ms: Option<f64>,
+    /// Attempts per second on the edges into it (first tries and retries).
+    pub attempts_in: f64,
+    /// Share of those attempts that were retries.
+    pub retry_share: f64,
 }
 
 /// Steady-state numbers of a run (windows after the warm-up, before traffic stopped).
@@ -137,6 +141,9 @@ impl Summary {
                     .or(s.hit_rate);
                 s.replication_lag_ms = max_opt(s.replication_lag_ms, nw.replication_lag_ms);
                 s.consumer_lag_ms = max_opt(s.consumer_lag_ms, nw.consumer_lag_ms);
+                s.attempts_in += nw.attempts_in as f64 / span_s;
+                // Summed here, divided by the attempts below.
+                s.retry_share += nw.retries_in as f64 / span_s;
             }
         }
         for (id, s) in &mut nodes {
@@ -148,6 +155,11 @@ impl Summary {
                 0.0
             };
             s.mean_wait_ms /= s.started.max(1) as f64;
+            s.retry_share = if s.attempts_in > 0.0 {
+                (s.retry_share / s.attempts_in).min(1.0)
+            } else {
+                0.0
+            };
             let mean_ms = s.latency.mean_ms / answered.max(1.0);
             if let Some(h) = history.steady_nodes.get(id) {
                 s.latency = Percentiles {

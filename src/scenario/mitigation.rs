@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::blueprint::{Blueprint, BreakerSpec};
+use crate::blueprint::{Blueprint, BreakerSpec, RetrySpec};
 use crate::chaos::{Chaos, Injection};
 use crate::nodes::Fix;
-use crate::sim::Jitter;
+use crate::sim::{CallMode, Jitter};
 
 /// One change to a design.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -26,6 +26,9 @@ pub enum Change {
     RetryBackoff(f64),
     /// Circuit breakers on every synchronous edge into services, databases and external APIs.
     CircuitBreakers,
+    /// A retry budget on every synchronous edge: retries at most this share of first
+    /// attempts (it holds under a retry storm, which overrides count and backoff).
+    RetryBudget(f64),
     /// Each service sheds load above this many requests per second.
     RateLimit(f64),
     /// Reconnecting clients spread over this many milliseconds (thundering herd).
@@ -76,7 +79,10 @@ impl Change {
                 target_utilization,
                 boot_ms,
             },
-            Change::RetryBackoff(_) | Change::CircuitBreakers | Change::ReconnectJitter(_) => {
+            Change::RetryBackoff(_)
+            | Change::CircuitBreakers
+            | Change::RetryBudget(_)
+            | Change::ReconnectJitter(_) => {
                 return None;
             }
         })
@@ -102,6 +108,13 @@ impl Change {
                         r.max_backoff_ms = r.max_backoff_ms.max(r.backoff_ms * 8.0);
                         r.jitter = Jitter::Full;
                     }
+                }
+                Change::RetryBudget(ratio) if edge.mode == CallMode::Sync => {
+                    let retries = edge.retries.get_or_insert(RetrySpec {
+                        count: 0,
+                        ..RetrySpec::default()
+                    });
+                    retries.budget = Some(*ratio);
                 }
                 Change::CircuitBreakers
                     if edge.breaker.is_none() && worth_a_breaker.contains(&edge.to) =>

@@ -31,6 +31,8 @@ pub enum Metric {
     StaleReads,
     /// A node's arrivals per window.
     Arrivals,
+    /// Share of the attempts on the edges into a node that were retries.
+    RetryShare,
 }
 
 impl Metric {
@@ -50,6 +52,10 @@ impl Metric {
             Metric::ConsumerLag => n?.consumer_lag_ms.unwrap_or(0.0),
             Metric::StaleReads => n?.stale_reads as f64,
             Metric::Arrivals => n.map_or(w.arrivals as f64, |n| n.arrivals as f64),
+            Metric::RetryShare => {
+                let n = n?;
+                n.retries_in as f64 / n.attempts_in.max(1) as f64
+            }
         })
     }
 
@@ -57,7 +63,7 @@ impl Metric {
     pub fn noise(self) -> f64 {
         match self {
             Metric::P99 => 5.0,
-            Metric::ErrorRate | Metric::HitRate | Metric::Utilization => 0.01,
+            Metric::ErrorRate | Metric::HitRate | Metric::Utilization | Metric::RetryShare => 0.01,
             Metric::ReplicationLag | Metric::ConsumerLag => 50.0,
             _ => 1.0,
         }

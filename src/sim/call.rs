@@ -22,7 +22,8 @@ pub enum RequestKind {
 }
 
 /// Why a request failed. Every failed request has exactly one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ErrorCause {
     /// The caller's deadline passed before the response came back.
     Timeout,
@@ -83,10 +84,89 @@ impl ErrorCause {
         self as usize
     }
 
-    /// Whether a retry policy may send the call again after this error. A circuit breaker or
-    /// an exhausted local pool fails fast on purpose; retrying those only adds load.
-    pub fn retryable(self) -> bool {
+    /// Whether a retry policy retries this error unless told otherwise (its `retry_on`). A
+    /// circuit breaker or an exhausted local pool fails fast on purpose; retrying those
+    /// only adds load, so they are retried only when a policy names them.
+    pub fn retried_by_default(self) -> bool {
         !matches!(self, ErrorCause::CircuitOpen | ErrorCause::PoolExhausted)
+    }
+}
+
+/// A set of error causes (which ones a retry policy retries), written as a list of names:
+/// `[timeout, pool_exhausted]`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CauseSet(u16);
+
+impl CauseSet {
+    /// The causes retried when a policy names none: all but `circuit_open` and
+    /// `pool_exhausted`.
+    pub const RETRIED_BY_DEFAULT: CauseSet = {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < ErrorCause::ALL.len() {
+            if !matches!(
+                ErrorCause::ALL[i],
+                ErrorCause::CircuitOpen | ErrorCause::PoolExhausted
+            ) {
+                bits |= 1 << i;
+            }
+            i += 1;
+        }
+        CauseSet(bits)
+    };
+
+    /// The set of `causes`.
+    pub fn of(causes: &[ErrorCause]) -> Self {
+        CauseSet(causes.iter().fold(0, |bits, c| bits | 1 << c.index()))
+    }
+
+    /// Whether `cause` is in it.
+    #[inline]
+    pub fn contains(self, cause: ErrorCause) -> bool {
+        self.0 & (1 << cause.index()) != 0
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Its causes, in report order.
+    pub fn causes(self) -> impl Iterator<Item = ErrorCause> {
+        ErrorCause::ALL
+            .into_iter()
+            .filter(move |c| self.contains(*c))
+    }
+
+    /// Whether it is [`CauseSet::RETRIED_BY_DEFAULT`] (left out when written).
+    pub fn is_default_retried(&self) -> bool {
+        *self == CauseSet::RETRIED_BY_DEFAULT
+    }
+}
+
+impl Default for CauseSet {
+    fn default() -> Self {
+        CauseSet::RETRIED_BY_DEFAULT
+    }
+}
+
+impl std::fmt::Debug for CauseSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.causes().map(ErrorCause::name))
+            .finish()
+    }
+}
+
+impl Serialize for CauseSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.causes())
+    }
+}
+
+impl<'de> Deserialize<'de> for CauseSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::<ErrorCause>::deserialize(deserializer).map(|causes| CauseSet::of(&causes))
     }
 }
 

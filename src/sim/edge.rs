@@ -4,6 +4,7 @@
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::call::CauseSet;
 use super::deadline::DeadlineFifo;
 use super::dist::Sampler;
 use super::gauge::Gauge;
@@ -44,6 +45,8 @@ pub struct RetryPolicy {
     pub max_ns: Nanos,
     /// Randomisation of the backoff.
     pub jitter: Jitter,
+    /// The errors it retries.
+    pub on: CauseSet,
 }
 
 impl RetryPolicy {
@@ -53,6 +56,7 @@ impl RetryPolicy {
         base_ns: 0,
         max_ns: 0,
         jitter: Jitter::None,
+        on: CauseSet::RETRIED_BY_DEFAULT,
     };
 
     /// The delay before retry number `attempt` (1-based).
@@ -67,6 +71,43 @@ impl RetryPolicy {
             Jitter::Equal => delay / 2.0 + delay / 2.0 * rng.unit(),
         };
         jittered.round() as Nanos
+    }
+}
+
+/// A retry budget, as Finagle's `RetryBudget` and gRPC's retry throttling keep one: each
+/// first attempt deposits `ratio` of a token, each retry takes a whole one, so retries stay
+/// under `ratio` of the first attempts however much fails (with a reserve for bursts).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RetryBudget {
+    /// Retries allowed per first attempt.
+    pub ratio: f64,
+    tokens: f64,
+}
+
+impl RetryBudget {
+    /// Retries a full budget holds in reserve.
+    pub const RESERVE: f64 = 100.0;
+
+    /// A full budget of `ratio`.
+    pub fn new(ratio: f64) -> Self {
+        RetryBudget {
+            ratio,
+            tokens: Self::RESERVE,
+        }
+    }
+
+    /// A first attempt was made.
+    pub fn deposit(&mut self) {
+        self.tokens = (self.tokens + self.ratio).min(Self::RESERVE);
+    }
+
+    /// Takes a retry's token, if there is one.
+    pub fn withdraw(&mut self) -> bool {
+        let ok = self.tokens >= 1.0;
+        if ok {
+            self.tokens -= 1.0;
+        }
+        ok
     }
 }
 
@@ -209,6 +250,9 @@ impl Pool {
 /// Counters of an edge within the current metrics window.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EdgeCounters {
+    /// Attempts made (first tries and retries, including those that failed before leaving:
+    /// an open breaker, no connection).
+    pub attempts: u64,
     /// Calls sent (including retries).
     pub sent: u64,
     /// Retries scheduled.
@@ -234,6 +278,8 @@ pub struct Edge {
     pub timeout_ns: Option<Nanos>,
     /// Retries after failures.
     pub retry: RetryPolicy,
+    /// A cap on retries as a share of first attempts, if any (it holds under a retry storm).
+    pub retry_budget: Option<RetryBudget>,
     /// Circuit breaker, if any.
     pub breaker: Option<Breaker>,
     /// Connection pool, if any.
@@ -258,6 +304,7 @@ impl Edge {
             mode: CallMode::Sync,
             timeout_ns: None,
             retry: RetryPolicy::NONE,
+            retry_budget: None,
             breaker: None,
             pool: None,
             deadlines: DeadlineFifo::default(),

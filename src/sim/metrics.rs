@@ -267,6 +267,10 @@ pub struct NodeWindow {
     pub consumer_lag_ms: Option<f64>,
     /// Retries its outgoing edges scheduled.
     pub retries: u64,
+    /// Attempts its callers made on the edges into it (first tries and retries).
+    pub attempts_in: u64,
+    /// How many of those were retries.
+    pub retries_in: u64,
     /// Whether it was down at the end of the window.
     pub down: bool,
 }

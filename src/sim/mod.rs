@@ -24,12 +24,14 @@ mod topology;
 
 pub use autoscale::Autoscaler;
 pub use behaviour::{Behaviour, Cx, Effects, Model, Next, Node, ReadReplicas};
-pub use call::{Call, Caller, ErrorCause, FILL_STEP, Phase, Reply, RequestKind};
+pub use call::{Call, Caller, CauseSet, ErrorCause, FILL_STEP, Phase, Reply, RequestKind};
 pub use clock::SimClock;
 pub use cpu::{Cpu, CpuDiscipline};
 pub use deadline::{Deadline, DeadlineFifo};
 pub use dist::{Dist, Sampler};
-pub use edge::{Breaker, BreakerState, CallMode, Edge, EdgeCounters, Jitter, Pool, RetryPolicy};
+pub use edge::{
+    Breaker, BreakerState, CallMode, Edge, EdgeCounters, Jitter, Pool, RetryBudget, RetryPolicy,
+};
 pub use edits::{Edit, ScheduledEdits};
 pub use gauge::Gauge;
 pub use metrics::{

@@ -12,7 +12,7 @@ use std::any::TypeId;
 
 use bevy::prelude::*;
 
-use super::call::ErrorCause;
+use super::call::{CauseSet, ErrorCause};
 use super::time::Nanos;
 
 /// Identifies one injection (so ending it lifts exactly its own modifiers).
@@ -405,6 +405,8 @@ pub struct RetriesOverridden {
     pub count: u8,
     /// Backoff before the first retry.
     pub backoff_ns: Nanos,
+    /// The errors retried.
+    pub on: CauseSet,
 }
 
 impl Modifier for RetriesOverridden {

@@ -533,3 +533,58 @@ fn a_partition_and_a_down_node_on_one_node_each_hold_for_their_own_span() {
         causes(8)
     );
 }
+
+#[test]
+fn a_retry_storm_on_three_tier_retries_through_the_pools_and_a_retry_budget_contains_it() {
+    // The database slows to a quarter from 10 s to 30 s while every app server retries
+    // whatever fails four times at once, pool_exhausted included (the retry-storm scenario,
+    // shortened).
+    let scenario = Scenario::parse(
+        "retry-storm",
+        blastradius::scenario::BUILTIN_SCENARIOS
+            .iter()
+            .find(|(n, _)| *n == "retry-storm")
+            .expect("built in")
+            .1,
+    )
+    .expect("parses");
+    let mut storm = scenario.timeline[0].clone();
+    storm.at_s = 10.0;
+    storm.duration_s = Some(20.0);
+    let bp = three_tier();
+    let sim = run_chaos(&bp, 1, 40.0, 1000.0, std::slice::from_ref(&storm));
+    let inc = incident(&sim.history().windows, 5.0, 10.0, 30.0);
+    let (before, during) = inc.retry_share["db"];
+    assert!(before < 0.01, "retries before the storm: {before}");
+    assert!(
+        during > 0.5,
+        "retries were only {during:.2} of the attempts into db during the storm"
+    );
+    let storm_errors = blastradius::analysis::means(&sim.history().windows, 10.0, 30.0);
+    assert!(
+        storm_errors.error_rate > 0.2,
+        "error rate {}",
+        storm_errors.error_rate
+    );
+
+    // With the scenario's mitigation, a retry budget of 10%.
+    let mut mitigated = bp.clone();
+    let mut timeline = vec![storm.clone()];
+    scenario
+        .mitigation("retry-budget")
+        .expect("the scenario has it")
+        .apply(&mut mitigated, &mut timeline);
+    let sim = run_chaos(&mitigated, 1, 40.0, 1000.0, &timeline);
+    let budgeted = blastradius::analysis::means(&sim.history().windows, 10.0, 30.0);
+    assert!(
+        budgeted.retry_share["db"] < 0.15,
+        "retries with a budget: {}",
+        budgeted.retry_share["db"]
+    );
+    assert!(
+        budgeted.error_rate < 0.5 * storm_errors.error_rate,
+        "errors with a budget {} vs {} without",
+        budgeted.error_rate,
+        storm_errors.error_rate
+    );
+}

@@ -151,3 +151,117 @@ fn replicas_take_the_reads_and_lag_grows_when_they_cannot_keep_up() {
     assert_close("reads at replica 1", arrivals("db-replica-1"), 450.0, 0.15);
     assert_close("reads at replica 2", arrivals("db-replica-2"), 450.0, 0.15);
 }
+
+/// A database behind one pooled connection (10 ms a query, no wait for it), retried twice
+/// after a delay uniform in 0-2 s (fully jittered: long after the connection's state has
+/// changed and spread out, so attempts are independent; without jitter the retries of
+/// attempts blocked in the same busy spell arrive together and block each other again).
+fn pool_with_retries(retry_on: &str) -> blastradius::blueprint::Blueprint {
+    blueprint(&format!(
+        r#"Blueprint(name: "pool", nodes: [
+            (id: "src", kind: Client(rps: 20)),
+            (id: "db", kind: Database(read: Constant(10.0), write: Constant(10.0))),
+        ], edges: [(from: "src", to: "db", latency: Constant(0.0),
+            pool: (size: 1, acquire_timeout_ms: 0),
+            retries: (count: 2, backoff_ms: 2000, max_backoff_ms: 2000, jitter: Full{retry_on}))])"#
+    ))
+}
+
+#[test]
+fn pool_exhausted_is_retried_only_when_the_policy_names_it() {
+    // Offered 0.2 Erlangs on one connection: Erlang B blocks a / (1 + a) = 1/6 of attempts.
+    let default = summary(&pool_with_retries(""), 8, 1000.0);
+    assert_close(
+        "blocking without retries (Erlang B)",
+        default.error_rate,
+        1.0 / 6.0,
+        0.05,
+    );
+    assert_eq!(default.nodes["db"].retry_share, 0.0, "retried by default");
+
+    // Retrying pool_exhausted: each retry is offered load too, so the blocking B solves
+    // B = a'/(1 + a') with a' = 0.2 (1 + B + B^2): B = 0.1985. A request fails when all
+    // three attempts are blocked (B^3), and retries are (B + B^2) / (1 + B + B^2) of the
+    // attempts.
+    let mut b: f64 = 1.0 / 6.0;
+    for _ in 0..50 {
+        let offered = 0.2 * (1.0 + b + b * b);
+        b = offered / (1.0 + offered);
+    }
+    let s = summary(&pool_with_retries(", retry_on: [pool_exhausted]"), 8, 400.0);
+    assert_close(
+        "retries' share of the attempts",
+        s.nodes["db"].retry_share,
+        (b + b * b) / (1.0 + b + b * b),
+        0.07,
+    );
+    assert_close("failing all three attempts", s.error_rate, b.powi(3), 0.3);
+}
+
+#[test]
+fn a_retry_budget_caps_retries_at_its_share_of_first_attempts() {
+    // Half the calls fail; three retries would make (0.5 + 0.25 + 0.125) / 1.875 = 47% of
+    // the attempts retries. A budget of 0.1 allows 0.1 retries per first attempt plus its
+    // reserve of 100: over 50 s at 2,000 RPS, 10,100 retries on 100,000 first attempts.
+    let api = |budget: &str| {
+        blueprint(&format!(
+            r#"Blueprint(name: "budget", nodes: [
+                (id: "src", kind: Client(rps: 2000)),
+                (id: "api", kind: ExternalApi(latency: Constant(5.0), error_rate: 0.5)),
+            ], edges: [(from: "src", to: "api",
+                retries: (count: 3, backoff_ms: 1, jitter: Full{budget}))])"#
+        ))
+    };
+    let free = summary(&api(""), 9, 50.0);
+    assert_close(
+        "retries' share without a budget",
+        free.nodes["api"].retry_share,
+        0.875 / 1.875,
+        0.03,
+    );
+    let mut config = blastradius::run::RunConfig::new(9, 50.0);
+    config.warmup_ns = 0;
+    let mut sim =
+        blastradius::run::HeadlessRun::new(&api(", budget: 0.1"), config).expect("spawns");
+    sim.run(|_, _| {});
+    let capped = sim.summary();
+    let first = 2000.0 * 50.0;
+    assert_close(
+        "retries' share with a budget of 0.1",
+        capped.nodes["api"].retry_share,
+        (0.1 * first + 100.0) / (1.1 * first + 100.0),
+        0.03,
+    );
+    // Fewer retries, more failures: 50% fail on the first attempt and one in five of
+    // those gets a retry (0.1 of the first attempts), which half the time succeeds.
+    assert_close(
+        "errors under the budget",
+        capped.error_rate,
+        0.5 - 0.05,
+        0.03,
+    );
+}
+
+#[test]
+fn retry_on_names_causes_and_refuses_an_empty_or_unknown_one_in_words() {
+    let parse = |retry_on: &str| {
+        blastradius::blueprint::Blueprint::parse(
+            "retry-on.ron",
+            &format!(
+                r#"Blueprint(name: "r", nodes: [
+                    (id: "src", kind: Client(rps: 10)),
+                    (id: "api", kind: ExternalApi(latency: Constant(5.0))),
+                ], edges: [(from: "src", to: "api", retries: (count: 1, retry_on: {retry_on}))])"#
+            ),
+        )
+        .map_err(|e| e.to_string())
+    };
+    assert!(parse("[timeout, pool_exhausted, upstream_error]").is_ok());
+    let empty = parse("[]").unwrap_err();
+    assert!(empty.contains("retry_on is empty"), "{empty}");
+    let unknown = parse("[timeout, pool_exhaustion]").unwrap_err();
+    assert!(
+        unknown.contains("retry-on.ron:4:") && unknown.contains("pool_exhausted"),
+        "{unknown}"
+    );
+}

@@ -87,6 +87,12 @@ impl Engine<'_> {
         };
         let pool_usable = self.edge_mods[edge_id.ix()].pool_usable;
         let edge = &mut self.edges[edge_id.ix()];
+        edge.counters.attempts += 1;
+        if attempt == 0
+            && let Some(budget) = edge.retry_budget.as_mut()
+        {
+            budget.deposit();
+        }
         let mode = edge.mode;
         if mode == CallMode::Sync
             && let Some(breaker) = edge.breaker.as_mut()

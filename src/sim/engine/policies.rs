@@ -5,7 +5,7 @@ use bevy::prelude::*;
 
 use super::Engine;
 use crate::sim::call::{Caller, ErrorCause, Reply};
-use crate::sim::edge::Jitter;
+use crate::sim::edge::{Jitter, RetryBudget};
 use crate::sim::queue::Event;
 use crate::sim::topology::EdgeId;
 
@@ -63,8 +63,12 @@ impl Engine<'_> {
                 policy.base_ns = storm.backoff_ns;
                 policy.max_ns = policy.max_ns.max(storm.backoff_ns);
                 policy.jitter = Jitter::None;
+                policy.on = storm.on;
             }
-            if cause.retryable() && attempt < policy.count {
+            if policy.on.contains(cause)
+                && attempt < policy.count
+                && edge.retry_budget.as_mut().is_none_or(RetryBudget::withdraw)
+            {
                 let delay = policy.backoff(attempt + 1, self.rng);
                 edge.counters.retries += 1;
                 let event = Event::Resent {

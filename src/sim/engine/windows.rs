@@ -28,11 +28,17 @@ impl Engine<'_> {
             pool_waiters: f64,
             retries: u64,
             pools: std::collections::BTreeMap<String, PoolWindow>,
+            // On the edges into the node: attempts made and how many were retries.
+            attempts_in: u64,
+            retries_in: u64,
         }
         let mut outgoing: Vec<Outgoing> =
             (0..self.nodes.len()).map(|_| Outgoing::default()).collect();
         for edge in self.edges.iter_mut() {
             let counters = std::mem::take(&mut edge.counters);
+            let into = &mut outgoing[edge.to.ix()];
+            into.attempts_in += counters.attempts;
+            into.retries_in += counters.retries;
             let out = &mut outgoing[edge.from.ix()];
             out.retries += counters.retries;
             if let Some(pool) = edge.pool.as_mut() {
@@ -126,6 +132,8 @@ impl Engine<'_> {
                 replication_lag_ms: m.replication_lag_max_ns.map(ns_to_ms),
                 consumer_lag_ms,
                 retries: out.retries,
+                attempts_in: out.attempts_in,
+                retries_in: out.retries_in,
                 down: slot.mods.down,
             };
             if steady {
