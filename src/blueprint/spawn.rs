@@ -99,14 +99,20 @@ pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawn
     let mut topology = Topology::default();
     let mut ids: BTreeMap<String, NodeId> = BTreeMap::new();
     let mut spawn_node =
-        |world: &mut World, id: String, kind: &'static str, position: Vec2, spec: &NodeSpec| {
+        |world: &mut World, id: String, position: Vec2, spec: &NodeSpec, replica: Option<u32>| {
             let node_id = NodeId(topology.nodes.len() as u32);
+            let place = |own: &Option<String>, of_replica: Option<&str>| {
+                of_replica.map(str::to_string).or_else(|| own.clone())
+            };
             let node = Node {
                 id: id.clone(),
-                kind,
+                kind: spec.kind.name(),
                 position,
-                zone: spec.zone.clone(),
-                region: spec.region.clone(),
+                zone: place(&spec.zone, replica.and_then(|k| spec.kind.replica_zone(k))),
+                region: place(
+                    &spec.region,
+                    replica.and_then(|k| spec.kind.replica_region(k)),
+                ),
             };
             let entity = world.spawn((node, node_id, spec.kind.look())).id();
             topology.nodes.push(entity);
@@ -118,7 +124,7 @@ pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawn
         let position = spec
             .position
             .map_or(layout[&spec.id], |(x, y)| Vec2::new(x, y));
-        spawn_node(world, spec.id.clone(), spec.kind.name(), position, spec);
+        spawn_node(world, spec.id.clone(), position, spec, None);
     }
     // Read replicas become nodes of their own, below their primary.
     let mut replicas_of: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
@@ -131,9 +137,9 @@ pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawn
             let replica = spawn_node(
                 world,
                 format!("{}-replica-{k}", spec.id),
-                spec.kind.name(),
                 position,
                 spec,
+                Some(k),
             );
             replicas_of
                 .entry(spec.id.clone())

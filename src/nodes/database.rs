@@ -58,6 +58,11 @@ pub struct DatabaseParams {
     /// Read-your-writes: a read of a key whose latest write has not reached the chosen
     /// replica yet goes to the primary instead (no stale read, more primary load).
     pub read_your_writes: bool,
+    /// Zones of the replicas, in order (replica k in `replica_zones[(k - 1) % len]`); empty
+    /// = the primary's zone. A replica in another zone survives the primary's zone outage.
+    pub replica_zones: Vec<String>,
+    /// Regions of the replicas, in the same way (empty = the primary's region).
+    pub replica_regions: Vec<String>,
 }
 
 impl Default for DatabaseParams {
@@ -76,6 +81,8 @@ impl Default for DatabaseParams {
             read_replicas: 0,
             replication: ReplicationParams::default(),
             read_your_writes: false,
+            replica_zones: Vec::new(),
+            replica_regions: Vec::new(),
         }
     }
 }
@@ -108,6 +115,14 @@ impl Kind for DatabaseParams {
                 self.cpu_cores, self.max_connections
             ));
         }
+        if self
+            .replica_zones
+            .iter()
+            .chain(&self.replica_regions)
+            .any(|p| p.trim().is_empty())
+        {
+            return Err("replica_zones and replica_regions need non-empty names".into());
+        }
         if self.replication.apply_ms.is_nan() || self.replication.apply_ms < 0.0 {
             return Err("replication.apply_ms must be >= 0".into());
         }
@@ -134,6 +149,14 @@ impl Kind for DatabaseParams {
 
     fn read_replicas(&self) -> u32 {
         self.read_replicas
+    }
+
+    fn replica_zone(&self, k: u32) -> Option<&str> {
+        cycle(&self.replica_zones, k)
+    }
+
+    fn replica_region(&self, k: u32) -> Option<&str> {
+        cycle(&self.replica_regions, k)
     }
 
     /// Builds one read replica.
@@ -207,6 +230,11 @@ impl DatabaseParams {
         Station::new(self.max_connections, 0, false)
             .with_cpu(self.cpu_cores, CpuDiscipline::Fcfs)
     }
+}
+
+/// Replica `k`'s (1-based) place from a list that repeats, if the list is not empty.
+fn cycle(places: &[String], k: u32) -> Option<&str> {
+    (!places.is_empty()).then(|| places[(k.max(1) - 1) as usize % places.len()].as_str())
 }
 
 /// A database's behaviour (primary or replica).

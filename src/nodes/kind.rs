@@ -120,6 +120,16 @@ pub trait Kind {
         None
     }
 
+    /// The zone of read replica `k` (1-based), if not its primary's.
+    fn replica_zone(&self, _k: u32) -> Option<&str> {
+        None
+    }
+
+    /// The region of read replica `k` (1-based), if not its primary's.
+    fn replica_region(&self, _k: u32) -> Option<&str> {
+        None
+    }
+
     /// Where the traffic it receives goes next, for the cost estimator.
     fn forwarding(&self) -> Forwarding<'_> {
         self.calls().map_or(Forwarding::Nothing, Forwarding::Plan)

@@ -265,3 +265,45 @@ fn retry_on_names_causes_and_refuses_an_empty_or_unknown_one_in_words() {
         "{unknown}"
     );
 }
+
+#[test]
+fn a_replica_in_another_zone_serves_reads_through_the_primarys_zone_outage() {
+    // 80% reads; the primary in zone a goes down from 10 s to 20 s. With its replicas in
+    // zones b and c the reads go on (only the writes fail); with them beside it in zone a,
+    // everything fails.
+    let during = |replica_zones: &str| {
+        let bp = blueprint(&format!(
+            r#"Blueprint(name: "replicas", nodes: [
+                (id: "src", kind: Client(rps: 1000, read_ratio: 0.8)),
+                (id: "db", kind: Database(read_replicas: 2{replica_zones}), zone: "a"),
+            ], edges: [(from: "src", to: "db", latency: Constant(0.5))])"#
+        ));
+        let sim = crate::support::run_chaos(
+            &bp,
+            10,
+            25.0,
+            1000.0,
+            &[crate::support::chaos("az-outage@10s+10s:zone:a")],
+        );
+        let w = &sim.history().windows;
+        let errors: f64 = w[11..19].iter().map(|w| w.error_rate).sum::<f64>() / 8.0;
+        let replica_reads: u64 = w[11..19]
+            .iter()
+            .map(|w| w.nodes["db-replica-1"].throughput as u64)
+            .sum();
+        (errors, replica_reads)
+    };
+    let (apart, served) = during(r#", replica_zones: ["b", "c"]"#);
+    assert_close(
+        "errors with replicas in other zones (the writes)",
+        apart,
+        0.2,
+        0.1,
+    );
+    assert!(served > 3_000, "replica 1 served {served} reads in 8 s");
+    let (together, _) = during("");
+    assert!(
+        together > 0.99,
+        "errors with replicas in zone a: {together}"
+    );
+}
