@@ -325,8 +325,9 @@ impl CallPlan {
         if reply.stale
             && let Some(origin) = s.on_miss
         {
-            // Stale-while-revalidate: answer with the stale value, refresh in the background.
-            cx.effects.detach.push(origin);
+            // Stale-while-revalidate: answer with the stale value, refresh in the background
+            // (and store what the refresh reads, if this step fills the cache).
+            cx.effects.detach.push((origin, s.fill.then(|| s.edges[0])));
         }
         self.next_from(i + 1, call.kind, cx.rng, step)
     }

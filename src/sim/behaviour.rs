@@ -36,8 +36,9 @@ pub struct Cx<'a> {
 pub struct Effects {
     /// Parked calls to resume with an answer.
     pub wake: Vec<(Entity, Reply)>,
-    /// Fire-and-forget calls to send over these edges (same request kind and key).
-    pub detach: Vec<EdgeId>,
+    /// Fire-and-forget calls to send over these edges (same request kind and key), each
+    /// with the edge to store its answer over when it comes back (a cache refresh), if any.
+    pub detach: Vec<(EdgeId, Option<EdgeId>)>,
 }
 
 impl Effects {

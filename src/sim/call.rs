@@ -282,6 +282,9 @@ pub struct Call {
     pub key: u32,
     /// A cache fill: store the value just read from the origin.
     pub fill: bool,
+    /// A background refresh: when its answer comes back, store it over this edge (the
+    /// cache's), as a fill.
+    pub then_fill: Option<EdgeId>,
 }
 
 impl Call {
@@ -314,6 +317,7 @@ impl Call {
             holds_connection: false,
             key: 0,
             fill: false,
+            then_fill: None,
         }
     }
 }

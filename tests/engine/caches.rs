@@ -114,3 +114,69 @@ fn three_tier_cache_starts_in_its_steady_state() {
         "three-tier hit rate {first:.4} in the first 10 s, {later:.4} at 140-150 s"
     );
 }
+
+#[test]
+fn stale_while_revalidate_refreshes_through_the_callers_pool() {
+    // Entries live 100 ms and are served stale while one read refreshes them, so about one
+    // refresh per key per 100 ms goes to the database: those refreshes take connections
+    // from the app's pool of 4 like any query. The database has 4 cores, so it never holds
+    // more than the pool lets through: no query ever waits for a core. (Refreshes sent
+    // around the pool would queue there.) What a refresh reads is stored in the cache.
+    let bp = blueprint(
+        r#"Blueprint(
+            name: "swr",
+            nodes: [
+                (id: "users", kind: Client(rps: 400, read_ratio: 1.0,
+                    keyspace: (keys: 2000, zipf_s: 0.6))),
+                (id: "app", kind: Service(replicas: 1, concurrency: 500, cores: 64,
+                    work: Constant(0.1),
+                    calls: [Call(to: "cache", when: Reads, on_miss: "db")])),
+                (id: "cache", kind: Cache(replicas: 1, concurrency: 64, work: Constant(0.1),
+                    keyspace: (capacity: 2000, ttl_ms: 100, stale_while_revalidate: true))),
+                (id: "db", kind: Database(max_connections: 100, cpu_cores: 4,
+                    read: Exponential(5.0), write: Exponential(5.0))),
+            ],
+            edges: [
+                (from: "users", to: "app", latency: Constant(0.5)),
+                (from: "app", to: "cache", latency: Constant(0.2)),
+                (from: "app", to: "db", latency: Constant(0.3),
+                    pool: (size: 4, acquire_timeout_ms: 20)),
+            ],
+        )"#,
+    );
+    let mut sim = run(&bp, 3, 30.0);
+    let s = sim.summary();
+    let reads = s.nodes["app"].arrival_rate;
+    let misses = reads * (1.0 - s.nodes["cache"].hit_rate.expect("a cache"));
+    let refreshes = s.nodes["db"].arrival_rate - misses;
+    eprintln!(
+        "db arrivals {:.0}/s: {misses:.0} misses, {refreshes:.0} refreshes",
+        s.nodes["db"].arrival_rate
+    );
+    assert!(
+        refreshes > 100.0,
+        "only {refreshes:.0} refreshes/s reached the database"
+    );
+    // Each refresh that read its value stores it: the cache gets the reads and the fills.
+    let fills = s.nodes["cache"].arrival_rate - reads;
+    assert!(
+        fills > 0.9 * refreshes,
+        "{fills:.0} fills/s for {refreshes:.0} refreshes/s"
+    );
+    let most_waiting = sim
+        .history()
+        .windows
+        .iter()
+        .map(|w| w.nodes["db"].queue_max)
+        .max()
+        .unwrap_or(0);
+    assert_eq!(
+        most_waiting, 0,
+        "queries waited for a database core: more than the pool's 4 were in"
+    );
+    assert!(
+        s.nodes["app"].pool_in_use > 0.5,
+        "pool use {}",
+        s.nodes["app"].pool_in_use
+    );
+}

@@ -79,8 +79,12 @@ impl Engine<'_> {
 
     pub(super) fn carry_out_effects(&mut self, call: Entity) {
         let Effects { wake, detach } = std::mem::take(&mut self.effects);
-        for edge in detach {
-            self.send_detached(call, edge);
+        for (edge, then_fill) in detach {
+            let (kind, key, from) = {
+                let c = call!(self, call);
+                (c.kind, c.key, c.node)
+            };
+            self.send_detached(from, kind, key, edge, then_fill);
         }
         for (parked, reply) in wake {
             self.deliver(parked, reply);

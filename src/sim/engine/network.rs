@@ -51,25 +51,71 @@ impl Engine<'_> {
         self.send_attempt(parent, edge_id, attempt, fill);
     }
 
-    /// A fire-and-forget call on behalf of `parent` (a background refresh).
-    pub(super) fn send_detached(&mut self, parent: Entity, edge_id: EdgeId) {
-        let (kind, key, from) = {
-            let p = call!(self, parent);
-            (p.kind, p.key, p.node)
-        };
-        let to = self.edges[edge_id.ix()].to;
+    /// A fire-and-forget call on behalf of `parent` (a background refresh). On an edge with
+    /// a pool it takes a connection like any call (waiting for one if all are in use, and
+    /// dropped if none comes in time), and gives it back when the answer returns.
+    pub(super) fn send_detached(
+        &mut self,
+        from: NodeId,
+        kind: RequestKind,
+        key: u32,
+        edge_id: EdgeId,
+        then_fill: Option<EdgeId>,
+    ) {
+        let now = self.now;
+        let pool_usable = self.edge_mods[edge_id.ix()].pool_usable;
+        let edge = &mut self.edges[edge_id.ix()];
+        let (wait, pooled) = take_connection(edge, pool_usable, now);
+        let to = edge.to;
         let target = self.resolve_target(to, kind, key);
-        let mut child = Call::new(
-            Caller::Detached,
-            from,
-            target,
-            Some(edge_id),
-            kind,
-            self.now,
-        );
+        let mut child = Call::new(Caller::Detached, from, target, Some(edge_id), kind, now);
         child.key = key;
+        child.holds_connection = pooled;
+        child.then_fill = then_fill;
+        if wait {
+            return self.await_connection(child, edge_id);
+        }
         let child = self.world.spawn(child).id();
         self.transmit(child, edge_id);
+    }
+
+    /// A background fill of `key` over the cache edge `edge_id` (after a refresh read it),
+    /// through the edge's pool like any call.
+    fn send_fill(&mut self, from: NodeId, kind: RequestKind, key: u32, edge_id: EdgeId) {
+        let now = self.now;
+        let pool_usable = self.edge_mods[edge_id.ix()].pool_usable;
+        let edge = &mut self.edges[edge_id.ix()];
+        let (wait, pooled) = take_connection(edge, pool_usable, now);
+        let mut child = Call::new(Caller::Detached, from, edge.to, Some(edge_id), kind, now);
+        child.key = key;
+        child.fill = true;
+        child.holds_connection = pooled;
+        if wait {
+            return self.await_connection(child, edge_id);
+        }
+        let child = self.world.spawn(child).id();
+        self.transmit(child, edge_id);
+    }
+
+    /// Parks `child` in its edge's pool queue until a connection frees or its acquire
+    /// deadline passes.
+    fn await_connection(&mut self, mut child: Call, edge_id: EdgeId) {
+        let now = self.now;
+        child.phase = Phase::AwaitingConnection;
+        let child = self.world.spawn(child).id();
+        let pool = self.edges[edge_id.ix()]
+            .pool
+            .as_mut()
+            .expect("waiting implies a pool");
+        pool.waiting.inc(now);
+        let deadline = Deadline {
+            at_ns: now + pool.acquire_timeout_ns,
+            call: child,
+        };
+        if let Some(at) = pool.waiters.push(deadline) {
+            self.queue
+                .schedule(at, Event::PoolDeadline { edge: edge_id });
+        }
     }
 
     /// Makes one attempt of a call from `parent` over `edge_id`.
@@ -106,16 +152,10 @@ impl Engine<'_> {
                 Reply::failed(ErrorCause::CircuitOpen),
             );
         }
-        let (wait, pooled) = match edge.pool.as_mut() {
-            Some(_) if mode == CallMode::Async => (false, false),
-            Some(pool) if pool.in_use.value() >= pool.size.min(pool_usable.unwrap_or(u32::MAX)) => {
-                (true, false)
-            }
-            Some(pool) => {
-                pool.in_use.inc(now);
-                (false, true)
-            }
-            None => (false, false),
+        let (wait, pooled) = if mode == CallMode::Async {
+            (false, false)
+        } else {
+            take_connection(edge, pool_usable, now)
         };
         let to = edge.to;
         let target = self.resolve_target(to, kind, key);
@@ -130,22 +170,7 @@ impl Engine<'_> {
         child.key = key;
         child.fill = fill;
         if wait {
-            child.phase = Phase::AwaitingConnection;
-            let child = self.world.spawn(child).id();
-            let pool = self.edges[edge_id.ix()]
-                .pool
-                .as_mut()
-                .expect("waiting implies a pool");
-            pool.waiting.inc(now);
-            let deadline = Deadline {
-                at_ns: now + pool.acquire_timeout_ns,
-                call: child,
-            };
-            if let Some(at) = pool.waiters.push(deadline) {
-                self.queue
-                    .schedule(at, Event::PoolDeadline { edge: edge_id });
-            }
-            return;
+            return self.await_connection(child, edge_id);
         }
         let child = self.world.spawn(child).id();
         self.transmit(child, edge_id);
@@ -175,9 +200,14 @@ impl Engine<'_> {
         let now = self.now;
         let mods = self.edge_mods[edge_id.ix()];
         let latency = self.network_delay(edge_id);
+        let (detached, holds_connection) = {
+            let c = call!(self, call);
+            (matches!(c.caller, Caller::Detached), c.holds_connection)
+        };
         let edge = &mut self.edges[edge_id.ix()];
         edge.counters.sent += 1;
-        let sync = edge.mode == CallMode::Sync;
+        // A background refresh is nobody's answer: no deadline, not outstanding.
+        let sync = edge.mode == CallMode::Sync && !detached;
         let timeout = edge.timeout_ns;
         if sync {
             edge.outstanding += 1;
@@ -201,7 +231,7 @@ impl Engine<'_> {
         } else {
             None
         };
-        let detached = {
+        {
             let mut c = call!(self, call);
             c.sent_ns = now;
             match fault {
@@ -215,11 +245,13 @@ impl Engine<'_> {
                     c.due_ns = now + latency;
                 }
             }
-            matches!(c.caller, Caller::Detached)
-        };
+        }
         if let Some((_, after)) = fault {
             if detached {
                 self.world.despawn(call);
+                if holds_connection {
+                    self.release_connection(edge_id);
+                }
             } else {
                 self.queue.schedule(now + after, Event::Replied { call });
             }
@@ -270,10 +302,13 @@ impl Engine<'_> {
                 }
                 self.world.despawn(call);
             }
-            Caller::Detached | Caller::Orphaned => {
+            Caller::Detached | Caller::Orphaned
+                if !call!(self, call).holds_connection && call!(self, call).then_fill.is_none() =>
+            {
                 self.world.despawn(call);
             }
-            Caller::Call(_) => {
+            // Answers travel back; a refresh's only to give its connection back.
+            Caller::Call(_) | Caller::Detached | Caller::Orphaned => {
                 let edge_id = edge.expect("a call with a caller travelled an edge");
                 let mut back = self.network_delay(edge_id);
                 if let Some(cap) = self.edge_mods[edge_id.ix()].bandwidth {
@@ -302,9 +337,22 @@ impl Engine<'_> {
             let c = call!(self, call);
             (c.caller, c.edge, c.holds_connection, c.attempt, c.reply)
         };
+        let (then_fill, from, kind, key) = {
+            let c = call!(self, call);
+            (c.then_fill, c.from, c.kind, c.key)
+        };
         self.world.despawn(call);
-        let Caller::Call(parent) = caller else { return };
-        let edge = edge.expect("a call with a caller travelled an edge");
+        let edge = edge.expect("an answer travelled an edge");
+        let Caller::Call(parent) = caller else {
+            if holds_connection {
+                self.release_connection(edge);
+            }
+            if let (Some(cache), None) = (then_fill, reply.error) {
+                // The refresh read the value: store it, as a fill.
+                self.send_fill(from, kind, key, cache);
+            }
+            return;
+        };
         self.finish_on_edge(edge, holds_connection, reply.error.is_some());
         self.child_done(parent, edge, attempt, reply);
     }
@@ -337,5 +385,20 @@ impl Engine<'_> {
             Some(next) => self.proceed(parent, node, next),
             None => self.respond(parent, Reply::failed(ErrorCause::NodeDown)),
         }
+    }
+}
+
+/// Takes one of the edge's pooled connections if one is free: (must wait, took one). An
+/// edge without a pool neither waits nor takes.
+fn take_connection(edge: &mut crate::sim::Edge, usable: Option<u32>, now: Nanos) -> (bool, bool) {
+    match edge.pool.as_mut() {
+        Some(pool) if pool.in_use.value() >= pool.size.min(usable.unwrap_or(u32::MAX)) => {
+            (true, false)
+        }
+        Some(pool) => {
+            pool.in_use.inc(now);
+            (false, true)
+        }
+        None => (false, false),
     }
 }

@@ -25,7 +25,7 @@ impl Engine<'_> {
 
     /// A pooled connection comes back: the first waiter takes it (unless chaos shrank the
     /// pool below what is in use).
-    fn release_connection(&mut self, edge_id: EdgeId) {
+    pub(super) fn release_connection(&mut self, edge_id: EdgeId) {
         let now = self.now;
         let usable = self.edge_mods[edge_id.ix()].pool_usable.unwrap_or(u32::MAX);
         let pool = self.edges[edge_id.ix()]
