@@ -15,8 +15,13 @@ use crate::sim::{CpuDiscipline, Dist, Station, UNBOUNDED};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MessageQueueParams {
-    /// Messages the buffer holds; a producer sending to a full buffer gets `QueueFull`.
+    /// Messages the buffer holds; what a producer sending to a full buffer gets is
+    /// `when_full`'s.
     pub capacity: Option<u32>,
+    /// A full buffer refuses (`Reject`: the producer gets `QueueFull`) or makes the
+    /// producer wait for room (`Block`: backpressure, as a Kafka producer's `send` blocks
+    /// up to `max.block.ms`; the producer's own timeout ends the wait).
+    pub when_full: WhenFull,
     /// Consumers working in parallel.
     pub consumers: u32,
     /// A consumer's own work per message: CPU work, on one of the consumers' cores.
@@ -30,10 +35,21 @@ pub struct MessageQueueParams {
     pub calls: Vec<CallStep>,
 }
 
+/// What a full message queue does to a producer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum WhenFull {
+    /// Refuse at once: `QueueFull`.
+    #[default]
+    Reject,
+    /// Hold the producer until there is room (backpressure).
+    Block,
+}
+
 impl Default for MessageQueueParams {
     fn default() -> Self {
         MessageQueueParams {
             capacity: Some(100_000),
+            when_full: WhenFull::Reject,
             consumers: 10,
             work: Dist::LogNormal {
                 p50: 5.0,
@@ -85,8 +101,11 @@ impl Kind for MessageQueueParams {
             limit: None,
             refused: false,
         };
-        let station = Station::new(self.consumers, self.capacity.unwrap_or(UNBOUNDED), true)
+        let mut station = Station::new(self.consumers, self.capacity.unwrap_or(UNBOUNDED), true)
             .with_cpu(self.cores.unwrap_or(self.consumers), self.cpu);
+        if self.when_full == WhenFull::Block {
+            station = station.with_backpressure();
+        }
         Ok(Built {
             message_queue: true,
             ..Built::plain(station, model)

@@ -31,6 +31,9 @@ pub struct Station {
     pub queued: Gauge,
     /// The cores the work runs on; none = each server does its own work (a slot is a core).
     pub cpu: Option<Cpu>,
+    /// With backpressure (a message queue that blocks its producers when full): the
+    /// producers' calls waiting for room, oldest first. None = a full line refuses.
+    pub blocked: Option<VecDeque<Entity>>,
 }
 
 impl Station {
@@ -44,7 +47,15 @@ impl Station {
             busy: Gauge::default(),
             queued: Gauge::default(),
             cpu: None,
+            blocked: None,
         }
+    }
+
+    /// The same station, holding arrivals that find the line full until it has room
+    /// (backpressure) instead of refusing them.
+    pub fn with_backpressure(mut self) -> Self {
+        self.blocked = Some(VecDeque::new());
+        self
     }
 
     /// The same station with `cores` cores for the calls' work.

@@ -307,3 +307,63 @@ fn a_replica_in_another_zone_serves_reads_through_the_primarys_zone_outage() {
         "errors with replicas in zone a: {together}"
     );
 }
+
+#[test]
+fn a_full_queue_that_blocks_pushes_back_on_its_producer() {
+    // 200 messages/s offered to a queue whose one consumer takes 10 ms each (100/s), with
+    // room for 100. Refusing, the queue fails half the sends with queue_full while the
+    // producer stays idle; blocking, it fails none: the producer's sends wait for room, so
+    // its 50 request slots fill and the refusals move upstream, to the producer.
+    let producer = |when_full: &str| {
+        let bp = blueprint(&format!(
+            r#"Blueprint(name: "backpressure", nodes: [
+                (id: "src", kind: Client(rps: 200)),
+                (id: "api", kind: Service(concurrency: 50, queue_capacity: Some(10), cores: 64,
+                    work: Constant(1.0), calls: [Call(to: "queue")])),
+                (id: "queue", kind: MessageQueue(capacity: Some(100), consumers: 1,
+                    work: Constant(10.0), when_full: {when_full})),
+            ], edges: [
+                (from: "src", to: "api", latency: Constant(0.5)),
+                (from: "api", to: "queue", latency: Constant(0.5), timeout_ms: 5000),
+            ])"#
+        ));
+        summary(&bp, 11, 60.0)
+    };
+    let reject = producer("Reject");
+    let refused = reject.nodes["queue"]
+        .errors
+        .get("queue_full")
+        .copied()
+        .unwrap_or(0);
+    assert_close(
+        "sends refused by the full queue",
+        refused as f64
+            / (reject.nodes["queue"].arrival_rate * (reject.steady_until_s - reject.steady_from_s)),
+        0.5,
+        0.05,
+    );
+    assert!(
+        reject.nodes["api"].busy_servers < 5.0,
+        "producer busy {}",
+        reject.nodes["api"].busy_servers
+    );
+
+    let block = producer("Block");
+    assert_eq!(
+        block.nodes["queue"].errors.get("queue_full"),
+        None,
+        "a blocking queue refused sends"
+    );
+    assert!(
+        block.nodes["api"].busy_servers > 45.0,
+        "producer's slots held by blocked sends: {}",
+        block.nodes["api"].busy_servers
+    );
+    assert!(
+        block.nodes["api"].errors.contains_key("queue_full"),
+        "the producer refuses in turn: {:?}",
+        block.nodes["api"].errors
+    );
+    // Either way the consumer sets the pace.
+    assert_close("throughput, blocking", block.throughput, 100.0, 0.05);
+}

@@ -5,7 +5,9 @@ use bevy::prelude::*;
 
 use super::Engine;
 use crate::sim::behaviour::Next;
-use crate::sim::call::{Call, Caller, ErrorCause, Phase, Reply};
+use std::collections::VecDeque;
+
+use crate::sim::call::{Call, Caller, ErrorCause, Phase, Reply, RequestKind};
 use crate::sim::queue::Event;
 use crate::sim::time::Nanos;
 use crate::sim::topology::{EdgeId, NodeId};
@@ -52,16 +54,50 @@ impl Engine<'_> {
         if slot.model.0.acks_on_enqueue() {
             // A message queue: buffer a message for the consumers, acknowledge the producer.
             if !(slot.has_free_server() || slot.station.has_room()) {
+                if let Some(blocked) = slot.station.blocked.as_mut() {
+                    // Backpressure: the producer waits for room (its own timeout may end it).
+                    blocked.push_back(call);
+                    call!(self, call).phase = Phase::Queued;
+                    return;
+                }
                 return self.respond(call, Reply::failed(ErrorCause::QueueFull));
             }
-            slot.metrics.in_flight.inc(now);
-            let mut message = Call::new(Caller::Detached, node, node, None, kind, now);
-            message.key = key;
-            let message = self.world.spawn(message).id();
-            self.admit(message, node);
-            return self.respond(call, Reply::OK);
+            return self.enqueue_message(call, node, kind, key);
         }
         self.admit(call, node);
+    }
+
+    /// Buffers a message for a queue's consumers and acknowledges its producer's `call`.
+    fn enqueue_message(&mut self, call: Entity, node: NodeId, kind: RequestKind, key: u32) {
+        let now = self.now;
+        self.nodes[node.ix()].metrics.in_flight.inc(now);
+        let mut message = Call::new(Caller::Detached, node, node, None, kind, now);
+        message.key = key;
+        let message = self.world.spawn(message).id();
+        self.admit(message, node);
+        self.respond(call, Reply::OK);
+    }
+
+    /// Room came free in a queue that applies backpressure: the oldest blocked producer
+    /// gets its message in (one that gave up meanwhile is dropped: its send failed).
+    fn unblock_producer(&mut self, node: NodeId) {
+        let Some(call) = self.nodes[node.ix()]
+            .station
+            .blocked
+            .as_mut()
+            .and_then(VecDeque::pop_front)
+        else {
+            return;
+        };
+        let (caller, kind, key) = {
+            let c = call!(self, call);
+            (c.caller, c.kind, c.key)
+        };
+        if matches!(caller, Caller::Orphaned) {
+            self.respond(call, Reply::failed(ErrorCause::Timeout));
+            return self.unblock_producer(node);
+        }
+        self.enqueue_message(call, node, kind, key);
     }
 
     /// Gives a call a server, a place in the queue, or `QueueFull`.
@@ -202,6 +238,9 @@ impl Engine<'_> {
             slot.station.queued.dec(now);
             slot.station.busy.inc(now);
             self.start_work(next, node);
+            if self.nodes[node.ix()].station.blocked.is_some() {
+                self.unblock_producer(node);
+            }
         }
     }
 
@@ -214,7 +253,12 @@ impl Engine<'_> {
         // Calls waiting for a core hold a server: they are in service, not in this line.
         let left = station.queued.value() - queued.len() as u32;
         station.queued.set(now, left);
-        for call in queued {
+        let blocked: Vec<Entity> = station
+            .blocked
+            .as_mut()
+            .map(|b| b.drain(..).collect())
+            .unwrap_or_default();
+        for call in queued.into_iter().chain(blocked) {
             self.respond(call, Reply::failed(ErrorCause::NodeDown));
         }
     }
