@@ -135,7 +135,7 @@ fn wrong_type_of_value() {
 fn documented_three_tier_p99_ms() -> f64 {
     let readme = include_str!("../../README.md");
     let (_, after) = readme
-        .split_once("-- run three-tier --rps 10000 --duration 60s`")
+        .split_once("run three-tier --rps 10000 --duration 60s`")
         .expect("the README shows a 60 s three-tier run at 10000 RPS");
     let steady = after
         .lines()
