@@ -1,7 +1,7 @@
 //! What the estimate assumes, in sentences printed with it.
 
 use super::config::EstimateConfig;
-use super::services::messaging::{CONSUMER_INSTANCE, CONSUMERS_PER_INSTANCE};
+use super::services::messaging::{CONSUMER_INSTANCE, CONSUMER_INSTANCE_VCPUS};
 use crate::pricing::PriceTable;
 
 pub(super) fn assumptions(table: &PriceTable, config: &EstimateConfig) -> Vec<String> {
@@ -23,7 +23,7 @@ pub(super) fn assumptions(table: &PriceTable, config: &EstimateConfig) -> Vec<St
         ),
         "A service replica is one instance or task; a cache replica one shard; a database's cores pick the smallest class of its family with that many vCPUs.".into(),
         format!(
-            "Queue consumers run on {CONSUMER_INSTANCE}, {CONSUMERS_PER_INSTANCE} consumers an instance."
+            "Queue consumers run on {CONSUMER_INSTANCE} ({CONSUMER_INSTANCE_VCPUS} vCPUs): as many instances as their cores need (one core a consumer unless the queue's `cores` says otherwise, as in the simulation)."
         ),
         format!(
             "Instances are spread over {} availability zones; every internal call carries one response's bytes, and answers from a database, cache or instance to an instance cross zones {:.0}% of the time.",

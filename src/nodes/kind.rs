@@ -173,6 +173,12 @@ pub trait Kind {
         SizedBy::Nothing
     }
 
+    /// Cores per capacity unit (a queue's consumers share its `cores`), for kinds whose
+    /// units run on cores the cost estimator must buy.
+    fn cores_per_capacity_unit(&self) -> Option<f64> {
+        None
+    }
+
     /// The parameter that sets its capacity (replicas, cores, consumers), for kinds sized by
     /// something.
     fn capacity_units(&self) -> Option<u32> {

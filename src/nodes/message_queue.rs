@@ -132,6 +132,11 @@ impl Kind for MessageQueueParams {
         SizedBy::Workers
     }
 
+    /// One core a consumer, or the fleet's `cores` shared among them.
+    fn cores_per_capacity_unit(&self) -> Option<f64> {
+        Some(f64::from(self.cores.unwrap_or(self.consumers)) / f64::from(self.consumers.max(1)))
+    }
+
     fn capacity_units(&self) -> Option<u32> {
         Some(self.consumers)
     }

@@ -9,8 +9,9 @@ use crate::pricing::spec::{KinesisSpec, MskSpec, SnsSpec, SqsSpec};
 /// What a message queue's consumers run on.
 pub(in crate::cost) const CONSUMER_INSTANCE: &str = "m5.large";
 
-/// How many consumers one instance runs.
-pub(in crate::cost) const CONSUMERS_PER_INSTANCE: f64 = 100.0;
+/// vCPUs of one [`CONSUMER_INSTANCE`]: the consumers' cores (one each unless the queue's
+/// `cores` says otherwise, as the simulation gives them) fill instances of this many.
+pub(in crate::cost) const CONSUMER_INSTANCE_VCPUS: f64 = 2.0;
 
 /// SQS requests per message: send, receive, delete.
 const SQS_REQUESTS_PER_MESSAGE: f64 = 3.0;
@@ -29,7 +30,7 @@ pub(in crate::cost) fn sqs(cx: &Context, node: &NodeSpec, s: &SqsSpec, units: u3
         ),
         consumers(node, units, cx.hours),
     ];
-    Priced::new(format!("SQS {kind}"), consumer_size(units), usages)
+    Priced::new(format!("SQS {kind}"), consumer_size(node, units), usages)
 }
 
 /// SNS: publishes, HTTP deliveries, and the consumers.
@@ -52,7 +53,7 @@ pub(in crate::cost) fn sns(cx: &Context, node: &NodeSpec, s: &SnsSpec, units: u3
         ),
         consumers(node, units, cx.hours),
     ];
-    Priced::new("SNS", consumer_size(units), usages)
+    Priced::new("SNS", consumer_size(node, units), usages)
 }
 
 /// Kinesis Data Streams: shards for the record rate and bytes, PUT payload units, and the
@@ -116,7 +117,7 @@ pub(in crate::cost) fn msk(cx: &Context, node: &NodeSpec, s: &MskSpec, units: u3
 
 /// A queue's consumers, on EC2.
 fn consumers(node: &NodeSpec, units: u32, hours: f64) -> Usage {
-    let instances = (f64::from(units) / CONSUMERS_PER_INSTANCE).ceil().max(1.0);
+    let instances = consumer_instances(node, units);
     usage(
         node,
         Compute,
@@ -127,7 +128,14 @@ fn consumers(node: &NodeSpec, units: u32, hours: f64) -> Usage {
 }
 
 /// How a queue node is sized in words: its consumers and the instances they run on.
-fn consumer_size(units: u32) -> String {
-    let instances = (f64::from(units) / CONSUMERS_PER_INSTANCE).ceil().max(1.0);
+fn consumer_size(node: &NodeSpec, units: u32) -> String {
+    let instances = consumer_instances(node, units);
     format!("{units} consumers on {instances} x {CONSUMER_INSTANCE}")
+}
+
+/// Instances for `units` consumers: their cores (as the simulation gives them) over an
+/// instance's vCPUs.
+fn consumer_instances(node: &NodeSpec, units: u32) -> f64 {
+    let cores = f64::from(units) * node.kind.cores_per_capacity_unit().unwrap_or(1.0);
+    (cores / CONSUMER_INSTANCE_VCPUS).ceil().max(1.0)
 }
