@@ -14,4 +14,5 @@ mod layers;
 mod policies;
 mod queueing;
 mod scenarios;
+mod seed;
 mod support;
