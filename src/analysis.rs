@@ -153,17 +153,15 @@ pub fn incident(windows: &[WindowRecord], warmup_s: f64, start_s: f64, end_s: f6
             if n.down {
                 note(&mut inc, w, format!("down {id}"), format!("{id} was down"));
             }
-            let share =
-                |n: &crate::sim::NodeWindow| n.retries_in as f64 / n.attempts_in.max(1) as f64;
-            let base_share = node_mean(id, &share);
-            if share(n) > (3.0 * base_share).max(0.1) {
+            let base_share = node_mean(id, &crate::sim::NodeWindow::retry_share);
+            if n.retry_share() > (3.0 * base_share).max(0.1) {
                 note(
                     &mut inc,
                     w,
                     format!("retries {id}"),
                     format!(
                         "retries made up {:.0}% of the calls into {id} (from {:.0}%)",
-                        share(n) * 100.0,
+                        n.retry_share() * 100.0,
                         base_share * 100.0
                     ),
                 );
@@ -272,7 +270,7 @@ pub fn incident(windows: &[WindowRecord], warmup_s: f64, start_s: f64, end_s: f6
     (inc.mean_p99_ms, inc.mean_throughput) = (m.p99_ms, m.throughput);
     for (id, during) in m.retry_share {
         if during > 0.0 {
-            let before = node_mean(&id, &|n| n.retries_in as f64 / n.attempts_in.max(1) as f64);
+            let before = node_mean(&id, &crate::sim::NodeWindow::retry_share);
             inc.retry_share.insert(id, (before, during));
         }
     }

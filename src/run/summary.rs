@@ -109,6 +109,7 @@ impl Summary {
         }
         let error_total: u64 = errors.values().sum();
         let mut nodes: BTreeMap<String, NodeSummary> = BTreeMap::new();
+        let mut retried: BTreeMap<&str, u64> = BTreeMap::new();
         for w in &steady {
             for (id, nw) in &w.nodes {
                 let s = nodes.entry(id.clone()).or_default();
@@ -142,8 +143,7 @@ impl Summary {
                 s.replication_lag_ms = max_opt(s.replication_lag_ms, nw.replication_lag_ms);
                 s.consumer_lag_ms = max_opt(s.consumer_lag_ms, nw.consumer_lag_ms);
                 s.attempts_in += nw.attempts_in as f64 / span_s;
-                // Summed here, divided by the attempts below.
-                s.retry_share += nw.retries_in as f64 / span_s;
+                *retried.entry(id.as_str()).or_insert(0) += nw.retries_in;
             }
         }
         for (id, s) in &mut nodes {
@@ -155,8 +155,9 @@ impl Summary {
                 0.0
             };
             s.mean_wait_ms /= s.started.max(1) as f64;
-            s.retry_share = if s.attempts_in > 0.0 {
-                (s.retry_share / s.attempts_in).min(1.0)
+            let attempts = s.attempts_in * span_s;
+            s.retry_share = if attempts > 0.0 {
+                (retried.get(id.as_str()).copied().unwrap_or(0) as f64 / attempts).min(1.0)
             } else {
                 0.0
             };

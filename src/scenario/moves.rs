@@ -52,10 +52,7 @@ impl Metric {
             Metric::ConsumerLag => n?.consumer_lag_ms.unwrap_or(0.0),
             Metric::StaleReads => n?.stale_reads as f64,
             Metric::Arrivals => n.map_or(w.arrivals as f64, |n| n.arrivals as f64),
-            Metric::RetryShare => {
-                let n = n?;
-                n.retries_in as f64 / n.attempts_in.max(1) as f64
-            }
+            Metric::RetryShare => n?.retry_share(),
         })
     }
 

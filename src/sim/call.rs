@@ -83,13 +83,6 @@ impl ErrorCause {
     pub fn index(self) -> usize {
         self as usize
     }
-
-    /// Whether a retry policy retries this error unless told otherwise (its `retry_on`). A
-    /// circuit breaker or an exhausted local pool fails fast on purpose; retrying those
-    /// only adds load, so they are retried only when a policy names them.
-    pub fn retried_by_default(self) -> bool {
-        !matches!(self, ErrorCause::CircuitOpen | ErrorCause::PoolExhausted)
-    }
 }
 
 /// A set of error causes (which ones a retry policy retries), written as a list of names:
@@ -99,7 +92,8 @@ pub struct CauseSet(u16);
 
 impl CauseSet {
     /// The causes retried when a policy names none: all but `circuit_open` and
-    /// `pool_exhausted`.
+    /// `pool_exhausted`. A circuit breaker or an exhausted local pool fails fast on purpose;
+    /// retrying those only adds load, so they are retried only when a policy names them.
     pub const RETRIED_BY_DEFAULT: CauseSet = {
         let mut bits = 0;
         let mut i = 0;

@@ -275,6 +275,13 @@ pub struct NodeWindow {
     pub down: bool,
 }
 
+impl NodeWindow {
+    /// Share of the attempts on the edges into the node that were retries (0 with none).
+    pub fn retry_share(&self) -> f64 {
+        self.retries_in as f64 / self.attempts_in.max(1) as f64
+    }
+}
+
 /// One window, end to end and per node.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct WindowRecord {

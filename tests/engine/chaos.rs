@@ -588,3 +588,27 @@ fn a_retry_storm_on_three_tier_retries_through_the_pools_and_a_retry_budget_cont
         storm_errors.error_rate
     );
 }
+
+#[test]
+fn the_steady_state_ends_at_the_first_injection() {
+    // A stampede at 20 s: the summary covers the windows before it, not the cascade.
+    let mut sim = run_chaos(
+        &three_tier(),
+        1,
+        30.0,
+        1000.0,
+        &[chaos("cache-stampede@20s")],
+    );
+    let s = sim.summary();
+    assert_eq!(
+        s.steady_until_s, 20.0,
+        "steady state until {} s",
+        s.steady_until_s
+    );
+    assert!(
+        s.latency.p99_ms < 100.0 && s.error_rate == 0.0,
+        "the steady state took in the stampede: p99 {} ms, errors {}",
+        s.latency.p99_ms,
+        s.error_rate
+    );
+}

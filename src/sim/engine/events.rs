@@ -84,7 +84,7 @@ impl Engine<'_> {
                 let c = call!(self, call);
                 (c.kind, c.key, c.node)
             };
-            self.send_detached(from, kind, key, edge, then_fill);
+            self.send_background(from, kind, key, edge, false, then_fill);
         }
         for (parked, reply) in wake {
             self.deliver(parked, reply);

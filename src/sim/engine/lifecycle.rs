@@ -81,23 +81,22 @@ impl Engine<'_> {
     /// Room came free in a queue that applies backpressure: the oldest blocked producer
     /// gets its message in (one that gave up meanwhile is dropped: its send failed).
     fn unblock_producer(&mut self, node: NodeId) {
-        let Some(call) = self.nodes[node.ix()]
+        while let Some(call) = self.nodes[node.ix()]
             .station
             .blocked
             .as_mut()
             .and_then(VecDeque::pop_front)
-        else {
-            return;
-        };
-        let (caller, kind, key) = {
-            let c = call!(self, call);
-            (c.caller, c.kind, c.key)
-        };
-        if matches!(caller, Caller::Orphaned) {
-            self.respond(call, Reply::failed(ErrorCause::Timeout));
-            return self.unblock_producer(node);
+        {
+            let (caller, kind, key) = {
+                let c = call!(self, call);
+                (c.caller, c.kind, c.key)
+            };
+            if matches!(caller, Caller::Orphaned) {
+                self.respond(call, Reply::failed(ErrorCause::Timeout));
+                continue;
+            }
+            return self.enqueue_message(call, node, kind, key);
         }
-        self.enqueue_message(call, node, kind, key);
     }
 
     /// Gives a call a server, a place in the queue, or `QueueFull`.

@@ -51,15 +51,17 @@ impl Engine<'_> {
         self.send_attempt(parent, edge_id, attempt, fill);
     }
 
-    /// A fire-and-forget call on behalf of `parent` (a background refresh). On an edge with
-    /// a pool it takes a connection like any call (waiting for one if all are in use, and
-    /// dropped if none comes in time), and gives it back when the answer returns.
-    pub(super) fn send_detached(
+    /// A background call nobody waits for: a stale-while-revalidate refresh (`then_fill`:
+    /// the cache edge to store what it reads over) or that store itself (`fill`). On an edge
+    /// with a pool it takes a connection like any call (waiting for one if all are in use,
+    /// dropped if none comes in time) and gives it back when the answer returns.
+    pub(super) fn send_background(
         &mut self,
         from: NodeId,
         kind: RequestKind,
         key: u32,
         edge_id: EdgeId,
+        fill: bool,
         then_fill: Option<EdgeId>,
     ) {
         let now = self.now;
@@ -70,26 +72,9 @@ impl Engine<'_> {
         let target = self.resolve_target(to, kind, key);
         let mut child = Call::new(Caller::Detached, from, target, Some(edge_id), kind, now);
         child.key = key;
+        child.fill = fill;
         child.holds_connection = pooled;
         child.then_fill = then_fill;
-        if wait {
-            return self.await_connection(child, edge_id);
-        }
-        let child = self.world.spawn(child).id();
-        self.transmit(child, edge_id);
-    }
-
-    /// A background fill of `key` over the cache edge `edge_id` (after a refresh read it),
-    /// through the edge's pool like any call.
-    fn send_fill(&mut self, from: NodeId, kind: RequestKind, key: u32, edge_id: EdgeId) {
-        let now = self.now;
-        let pool_usable = self.edge_mods[edge_id.ix()].pool_usable;
-        let edge = &mut self.edges[edge_id.ix()];
-        let (wait, pooled) = take_connection(edge, pool_usable, now);
-        let mut child = Call::new(Caller::Detached, from, edge.to, Some(edge_id), kind, now);
-        child.key = key;
-        child.fill = true;
-        child.holds_connection = pooled;
         if wait {
             return self.await_connection(child, edge_id);
         }
@@ -200,18 +185,7 @@ impl Engine<'_> {
         let now = self.now;
         let mods = self.edge_mods[edge_id.ix()];
         let latency = self.network_delay(edge_id);
-        let (detached, holds_connection) = {
-            let c = call!(self, call);
-            (matches!(c.caller, Caller::Detached), c.holds_connection)
-        };
-        let edge = &mut self.edges[edge_id.ix()];
-        edge.counters.sent += 1;
-        // A background refresh is nobody's answer: no deadline, not outstanding.
-        let sync = edge.mode == CallMode::Sync && !detached;
-        let timeout = edge.timeout_ns;
-        if sync {
-            edge.outstanding += 1;
-        }
+        let timeout = self.edges[edge_id.ix()].timeout_ns;
         // Faults on the way: the call never arrives and the caller learns of it late or at once.
         let reset = mods.reset.filter(|r| self.rng.chance(r.ratio));
         let fault = if mods.dns {
@@ -231,7 +205,7 @@ impl Engine<'_> {
         } else {
             None
         };
-        {
+        let (detached, holds_connection) = {
             let mut c = call!(self, call);
             c.sent_ns = now;
             match fault {
@@ -245,6 +219,14 @@ impl Engine<'_> {
                     c.due_ns = now + latency;
                 }
             }
+            (matches!(c.caller, Caller::Detached), c.holds_connection)
+        };
+        let edge = &mut self.edges[edge_id.ix()];
+        edge.counters.sent += 1;
+        // A background call is nobody's answer: no deadline, not outstanding.
+        let sync = edge.mode == CallMode::Sync && !detached;
+        if sync {
+            edge.outstanding += 1;
         }
         if let Some((_, after)) = fault {
             if detached {
@@ -273,9 +255,13 @@ impl Engine<'_> {
     /// The node answers a call.
     pub(super) fn respond(&mut self, call: Entity, reply: Reply) {
         let now = self.now;
-        let (node, caller, holds_server, edge, arrived_ns, born_ns) = {
+        let (node, caller, holds_server, edge, arrived_ns, born_ns, travels_back) = {
             let mut c = call!(self, call);
             c.reply = reply;
+            // Answers travel back to whoever waits; a background call's only to give its
+            // connection back or to have its value stored.
+            let travels_back =
+                matches!(c.caller, Caller::Call(_)) || c.holds_connection || c.then_fill.is_some();
             let out = (
                 c.node,
                 c.caller,
@@ -283,6 +269,7 @@ impl Engine<'_> {
                 c.edge,
                 c.arrived_ns,
                 c.born_ns,
+                travels_back,
             );
             c.holds_server = false;
             out
@@ -302,12 +289,9 @@ impl Engine<'_> {
                 }
                 self.world.despawn(call);
             }
-            Caller::Detached | Caller::Orphaned
-                if !call!(self, call).holds_connection && call!(self, call).then_fill.is_none() =>
-            {
+            _ if !travels_back => {
                 self.world.despawn(call);
             }
-            // Answers travel back; a refresh's only to give its connection back.
             Caller::Call(_) | Caller::Detached | Caller::Orphaned => {
                 let edge_id = edge.expect("a call with a caller travelled an edge");
                 let mut back = self.network_delay(edge_id);
@@ -333,14 +317,18 @@ impl Engine<'_> {
 
     /// An answer reaches the caller.
     pub(super) fn replied(&mut self, call: Entity) {
-        let (caller, edge, holds_connection, attempt, reply) = {
-            let c = call!(self, call);
-            (c.caller, c.edge, c.holds_connection, c.attempt, c.reply)
-        };
-        let (then_fill, from, kind, key) = {
-            let c = call!(self, call);
-            (c.then_fill, c.from, c.kind, c.key)
-        };
+        let Call {
+            caller,
+            edge,
+            holds_connection,
+            attempt,
+            reply,
+            then_fill,
+            from,
+            kind,
+            key,
+            ..
+        } = *call!(self, call);
         self.world.despawn(call);
         let edge = edge.expect("an answer travelled an edge");
         let Caller::Call(parent) = caller else {
@@ -349,7 +337,7 @@ impl Engine<'_> {
             }
             if let (Some(cache), None) = (then_fill, reply.error) {
                 // The refresh read the value: store it, as a fill.
-                self.send_fill(from, kind, key, cache);
+                self.send_background(from, kind, key, cache, true, None);
             }
             return;
         };
