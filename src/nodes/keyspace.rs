@@ -381,15 +381,38 @@ impl Keyspace {
         }
         held.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         held.truncate(params.capacity as usize);
-        for &(_, key, left_s) in held.iter().rev() {
+        // Slots in key order, so the hot keys (never evicted) sit side by side in memory,
+        // where nearly every lookup goes; the recency list links them most recent first.
+        let mut by_key: Vec<(u32, f64, usize)> = held
+            .iter()
+            .enumerate()
+            .map(|(rank, &(_, key, left_s))| (key, left_s, rank))
+            .collect();
+        by_key.sort_unstable_by_key(|e| e.0);
+        let mut slot_of_rank = vec![NIL; by_key.len()];
+        for (slot, &(key, left_s, rank)) in by_key.iter().enumerate() {
             // Expired copies stay until read or evicted, as they would have.
-            let expires = if left_s > 0.0 {
+            let expires_ns = if left_s > 0.0 {
                 ms_to_ns(left_s * 1e3)
             } else {
                 0
             };
-            ks.insert(key, expires);
+            ks.slots.push(Entry {
+                key,
+                expires_ns,
+                prev: NIL,
+                next: NIL,
+            });
+            ks.map.insert(key, slot as u32);
+            slot_of_rank[rank] = slot as u32;
         }
+        for (rank, &slot) in slot_of_rank.iter().enumerate() {
+            let entry = &mut ks.slots[slot as usize];
+            entry.prev = rank.checked_sub(1).map_or(NIL, |r| slot_of_rank[r]);
+            entry.next = slot_of_rank.get(rank + 1).copied().unwrap_or(NIL);
+        }
+        ks.head = slot_of_rank.first().copied().unwrap_or(NIL);
+        ks.tail = slot_of_rank.last().copied().unwrap_or(NIL);
         ks
     }
 
