@@ -39,12 +39,15 @@ pub struct Effects {
     /// Fire-and-forget calls to send over these edges (same request kind and key), each
     /// with the edge to store its answer over when it comes back (a cache refresh), if any.
     pub detach: Vec<(EdgeId, Option<EdgeId>)>,
+    /// Alarms to ring after these delays, each with the behaviour's own token: the engine
+    /// calls [`Behaviour::alarm`] with it then (a batch window closing, a rebalance ending).
+    pub alarms: Vec<(Nanos, u64)>,
 }
 
 impl Effects {
     /// True when there is nothing to do.
     pub fn is_empty(&self) -> bool {
-        self.wake.is_empty() && self.detach.is_empty()
+        self.wake.is_empty() && self.detach.is_empty() && self.alarms.is_empty()
     }
 }
 
@@ -63,6 +66,9 @@ pub enum Next {
     Fill(EdgeId),
     /// Wait until another call's answer is handed over through [`Effects::wake`].
     Park,
+    /// Hold the call (and its server) this long without a core (a cold start, a batch
+    /// window, a drain slot), then decide again through [`Behaviour::after_work`].
+    Wait(Nanos),
 }
 
 /// A node kind's behaviour.
@@ -110,6 +116,11 @@ pub trait Behaviour: Send + Sync + 'static {
     fn pick_replica(&mut self, cx: &mut Cx, key: u32, replicas: usize) -> Option<usize> {
         let _ = key;
         Some(cx.rng.below(replicas as u32) as usize)
+    }
+
+    /// An alarm the behaviour set through [`Effects::alarms`] rings, with its token.
+    fn alarm(&mut self, cx: &mut Cx, token: u64) {
+        let _ = (cx, token);
     }
 
     /// Chaos: whether the kind has contents a [`Shock`] would hit (a cache's keys).

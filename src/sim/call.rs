@@ -45,11 +45,14 @@ pub enum ErrorCause {
     ConnectionReset,
     /// The callee's name did not resolve.
     DnsFailure,
+    /// A managed service's throughput limit refused it: DynamoDB's
+    /// ProvisionedThroughputExceeded, Lambda's concurrency limit, an LLM API's 429.
+    Throttled,
 }
 
 impl ErrorCause {
     /// All causes, in report order.
-    pub const ALL: [ErrorCause; 10] = [
+    pub const ALL: [ErrorCause; 11] = [
         ErrorCause::Timeout,
         ErrorCause::PoolExhausted,
         ErrorCause::QueueFull,
@@ -60,6 +63,7 @@ impl ErrorCause {
         ErrorCause::Partitioned,
         ErrorCause::ConnectionReset,
         ErrorCause::DnsFailure,
+        ErrorCause::Throttled,
     ];
 
     /// The name used in reports and JSON (snake_case).
@@ -75,6 +79,7 @@ impl ErrorCause {
             ErrorCause::Partitioned => "partitioned",
             ErrorCause::ConnectionReset => "connection_reset",
             ErrorCause::DnsFailure => "dns_failure",
+            ErrorCause::Throttled => "throttled",
         }
     }
 

@@ -90,6 +90,11 @@ pub struct NodeMetrics {
     pub stale_reads: u64,
     /// Whether the node is a message queue (its oldest waiting message is the consumer lag).
     pub is_message_queue: bool,
+    /// Events only its kind has (cold starts, poisoned tool results), by name.
+    pub counts: Vec<(&'static str, u64)>,
+    /// Levels only its kind has (a partition's lag, open connections), the highest in the
+    /// window, by name.
+    pub peaks: Vec<(&'static str, f64)>,
 }
 
 impl Default for NodeMetrics {
@@ -108,11 +113,29 @@ impl Default for NodeMetrics {
             replication_lag_max_ns: None,
             stale_reads: 0,
             is_message_queue: false,
+            counts: Vec::new(),
+            peaks: Vec::new(),
         }
     }
 }
 
 impl NodeMetrics {
+    /// Counts `n` more of the kind's own event `name` in this window.
+    pub fn count(&mut self, name: &'static str, n: u64) {
+        match self.counts.iter_mut().find(|(k, _)| *k == name) {
+            Some((_, v)) => *v += n,
+            None => self.counts.push((name, n)),
+        }
+    }
+
+    /// Notes the kind's own level `name` at `value` (the window keeps the highest).
+    pub fn peak(&mut self, name: &'static str, value: f64) {
+        match self.peaks.iter_mut().find(|(k, _)| *k == name) {
+            Some((_, v)) => *v = v.max(value),
+            None => self.peaks.push((name, value)),
+        }
+    }
+
     /// Counts an answer given after `latency_ns` at the node.
     #[inline]
     pub fn answered(&mut self, latency_ns: Nanos, error: Option<ErrorCause>) {
@@ -145,6 +168,8 @@ impl NodeMetrics {
         self.misses = 0;
         self.replication_lag_max_ns = None;
         self.stale_reads = 0;
+        self.counts.clear();
+        self.peaks.clear();
     }
 }
 
@@ -273,6 +298,13 @@ pub struct NodeWindow {
     pub retries_in: u64,
     /// Whether it was down at the end of the window.
     pub down: bool,
+    /// Events only its kind has (cold starts, poisoned tool results), by name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub counts: BTreeMap<String, u64>,
+    /// Levels only its kind has (a partition's lag, open connections), the highest in the
+    /// window, by name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub peaks: BTreeMap<String, f64>,
 }
 
 impl NodeWindow {

@@ -47,6 +47,8 @@ pub enum Event {
     /// Processor sharing: the earliest running call's work at a node may be done (an event
     /// of an older `epoch` than the CPU's is stale and ignored).
     CpuFinished { node: NodeId, epoch: u32 },
+    /// An alarm a node's behaviour set rings.
+    Alarm { node: NodeId, token: u64 },
 }
 
 #[derive(Debug, PartialEq, Eq)]

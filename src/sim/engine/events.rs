@@ -58,6 +58,9 @@ impl Engine<'_> {
             Event::InstancesReady { node, count } => self.instances_ready(node, count),
             Event::WindowClosed => self.close_window(),
             Event::Crashed { node } => self.crashed(node),
+            Event::Alarm { node, token } => self.decide(node, Entity::PLACEHOLDER, |model, cx| {
+                model.0.alarm(cx, token)
+            }),
         }
     }
 
@@ -72,13 +75,22 @@ impl Engine<'_> {
         let (model, mut cx) = slot.decider(self.now, self.rng, call, &mut self.effects);
         let out = f(model, &mut cx);
         if !self.effects.is_empty() {
-            self.carry_out_effects(call);
+            self.carry_out_effects(node, call);
         }
         out
     }
 
-    pub(super) fn carry_out_effects(&mut self, call: Entity) {
-        let Effects { wake, detach } = std::mem::take(&mut self.effects);
+    /// Carries out what node `node`'s behaviour asked for while deciding about `call`.
+    pub(super) fn carry_out_effects(&mut self, node: NodeId, call: Entity) {
+        let Effects {
+            wake,
+            detach,
+            alarms,
+        } = std::mem::take(&mut self.effects);
+        for (delay, token) in alarms {
+            self.queue
+                .schedule(self.now + delay, Event::Alarm { node, token });
+        }
         for (edge, then_fill) in detach {
             let (kind, key, from) = {
                 let c = call!(self, call);

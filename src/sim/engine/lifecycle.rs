@@ -150,7 +150,7 @@ impl Engine<'_> {
             work.map(|_| c.due_ns)
         };
         if !self.effects.is_empty() {
-            self.carry_out_effects(call);
+            self.carry_out_effects(node, call);
         }
         match work {
             Some(due) if self.nodes[node.ix()].station.cpu.is_some() => {
@@ -176,7 +176,7 @@ impl Engine<'_> {
             }
         };
         if !self.effects.is_empty() {
-            self.carry_out_effects(call);
+            self.carry_out_effects(node, call);
         }
         match next {
             Some(next) => self.proceed(call, node, next),
@@ -197,6 +197,11 @@ impl Engine<'_> {
                 Some(edge) => self.fan_out(call, node, &[edge], false),
                 None => self.respond(call, Reply::failed(ErrorCause::NodeDown)),
             },
+            Next::Wait(delay) => {
+                let due = self.now + delay;
+                call!(self, call).due_ns = due;
+                self.queue.schedule(due, Event::WorkDone { call });
+            }
             Next::Park => {
                 let mut c = call!(self, call);
                 c.pending = 1;

@@ -367,7 +367,7 @@ impl Engine<'_> {
             }
         };
         if !self.effects.is_empty() {
-            self.carry_out_effects(parent);
+            self.carry_out_effects(node, parent);
         }
         match next {
             Some(next) => self.proceed(parent, node, next),

@@ -135,6 +135,8 @@ impl Engine<'_> {
                 attempts_in: out.attempts_in,
                 retries_in: out.retries_in,
                 down: slot.mods.down,
+                counts: m.counts.iter().map(|&(k, v)| (k.to_string(), v)).collect(),
+                peaks: m.peaks.iter().map(|&(k, v)| (k.to_string(), v)).collect(),
             };
             if steady {
                 steady_hists.push((info.id.clone(), m.latency.clone()));
