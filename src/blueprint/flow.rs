@@ -116,6 +116,18 @@ impl Flows {
                     self.push(bp, to, out, rate.scaled(each, each), depth + 1);
                 }
             }
+            Forwarding::FanOut { shares } => {
+                let outs: Vec<&str> = bp
+                    .edges
+                    .iter()
+                    .filter(|e| e.from == to)
+                    .map(|e| e.to.as_str())
+                    .collect();
+                for out in outs {
+                    let share = shares.get(out).copied().unwrap_or(1.0);
+                    self.push(bp, to, out, rate.scaled(share, share), depth + 1);
+                }
+            }
             Forwarding::Plan(calls) => self.push_plan(bp, to, calls, rate, depth),
             Forwarding::Misses { origin, miss_share } => {
                 self.push(bp, to, origin, rate.scaled(miss_share, 0.0), depth + 1);

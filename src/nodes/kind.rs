@@ -20,6 +20,12 @@ pub enum Forwarding<'a> {
     Spread,
     /// Its call plan, step by step.
     Plan(&'a [CallStep]),
+    /// Every outgoing edge gets a copy of all of it, times the share listed for its target
+    /// (1 when unlisted): a pub/sub topic's fan-out with its filter policies.
+    FanOut {
+        /// Share of the traffic each target receives, by node id.
+        shares: &'a std::collections::BTreeMap<String, f64>,
+    },
     /// Reads that miss go to `origin` (a read-through cache, a CDN).
     Misses {
         /// The node misses go to.

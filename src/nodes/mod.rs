@@ -39,4 +39,6 @@ registry::node_kinds! {
     ExternalApi(external_api::ExternalApiParams),
     /// Object storage (S3-like), rate-limited per prefix.
     ObjectStorage(object_storage::ObjectStorageParams),
+    /// A pub/sub topic (SNS-like) fanning messages out to its subscriptions.
+    PubSub(pub_sub::PubSubParams),
 }

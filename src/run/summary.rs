@@ -61,6 +61,12 @@ pub struct NodeSummary {
     pub attempts_in: f64,
     /// Share of those attempts that were retries.
     pub retry_share: f64,
+    /// Events only its kind has (cold starts, deliveries), per second.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub counts: BTreeMap<String, f64>,
+    /// Levels only its kind has (a partition's lag, connections), the highest seen.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub peaks: BTreeMap<String, f64>,
 }
 
 /// Steady-state numbers of a run (windows after the warm-up, before traffic stopped).
@@ -144,6 +150,13 @@ impl Summary {
                 s.consumer_lag_ms = max_opt(s.consumer_lag_ms, nw.consumer_lag_ms);
                 s.attempts_in += nw.attempts_in as f64 / span_s;
                 *retried.entry(id.as_str()).or_insert(0) += nw.retries_in;
+                for (name, count) in &nw.counts {
+                    *s.counts.entry(name.clone()).or_insert(0.0) += *count as f64 / span_s;
+                }
+                for (name, &level) in &nw.peaks {
+                    let peak = s.peaks.entry(name.clone()).or_insert(level);
+                    *peak = peak.max(level);
+                }
             }
         }
         for (id, s) in &mut nodes {

@@ -8,7 +8,7 @@ use std::any::Any;
 
 use bevy::prelude::*;
 
-use super::call::{Call, Reply, RequestKind};
+use super::call::{Call, ErrorCause, Reply, RequestKind};
 use super::metrics::NodeMetrics;
 use super::modifiers::{NodeMods, Shock};
 use super::rng::SimRng;
@@ -92,6 +92,13 @@ pub trait Behaviour: Send + Sync + 'static {
     /// A message queue acknowledges a producer as soon as the message is buffered.
     fn acks_on_enqueue(&self) -> bool {
         false
+    }
+
+    /// A node that acknowledges on enqueue: refuses the message arriving now before it is
+    /// buffered (a topic's publish limit), with the cause its producer gets.
+    fn refuse_message(&mut self, now_ns: Nanos) -> Option<ErrorCause> {
+        let _ = now_ns;
+        None
     }
 
     /// Traffic sources: time until the next request, from now; `None` if it emits no more.

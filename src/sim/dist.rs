@@ -21,6 +21,9 @@ pub enum Dist {
     LogNormal { p50: f64, p99: f64 },
     /// Uniform between two bounds.
     Uniform { min: f64, max: f64 },
+    /// Pareto (a power-law tail: batch jobs, file sizes): at least `min` milliseconds, tail
+    /// index `alpha` > 1 (P(X > x) = (min/x)^alpha; the smaller alpha, the heavier the tail).
+    Pareto { min: f64, alpha: f64 },
 }
 
 impl Dist {
@@ -37,6 +40,9 @@ impl Dist {
             Dist::Uniform { min, max } if !(min >= 0.0 && max.is_finite() && max >= min) => {
                 bad("Uniform needs 0 <= min <= max (milliseconds)")
             }
+            Dist::Pareto { min, alpha } if !(min > 0.0 && min.is_finite() && alpha > 1.0 && alpha <= 100.0) => {
+                bad("Pareto needs min > 0 (milliseconds) and 1 < alpha <= 100 (a finite mean)")
+            }
             _ => Ok(()),
         }
     }
@@ -50,6 +56,7 @@ impl Dist {
                 p50 * (sigma * sigma / 2.0).exp()
             }
             Dist::Uniform { min, max } => (min + max) / 2.0,
+            Dist::Pareto { min, alpha } => alpha * min / (alpha - 1.0),
         }
     }
 
@@ -67,6 +74,10 @@ impl Dist {
                 min_ns: ns(min),
                 span_ns: ns(max - min),
             },
+            Dist::Pareto { min, alpha } => Sampler::Pareto {
+                min_ns: ns(min),
+                inv_alpha: 1.0 / alpha,
+            },
         }
     }
 }
@@ -83,6 +94,8 @@ pub enum Sampler {
     LogNormal { mu: f64, sigma: f64 },
     /// min + U * span.
     Uniform { min_ns: f64, span_ns: f64 },
+    /// `min_ns / U^(1/alpha)`, U uniform in (0, 1].
+    Pareto { min_ns: f64, inv_alpha: f64 },
 }
 
 impl Sampler {
@@ -94,6 +107,11 @@ impl Sampler {
             Sampler::Exponential { mean_ns } => rng.exponential(mean_ns),
             Sampler::LogNormal { mu, sigma } => libm::exp(mu + sigma * rng.standard_normal()),
             Sampler::Uniform { min_ns, span_ns } => min_ns + span_ns * rng.unit(),
+            // 1 - unit() is in (0, 1]: never a division by zero. Capped at a day so one
+            // draw cannot overflow the clock.
+            Sampler::Pareto { min_ns, inv_alpha } => {
+                (min_ns / libm::pow(1.0 - rng.unit(), inv_alpha)).min(86_400e9)
+            }
         };
         ns.round() as Nanos
     }

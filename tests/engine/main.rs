@@ -15,4 +15,5 @@ mod policies;
 mod queueing;
 mod scenarios;
 mod seed;
+mod stream_kinds;
 mod support;

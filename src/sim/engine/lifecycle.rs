@@ -53,6 +53,9 @@ impl Engine<'_> {
         }
         if slot.model.0.acks_on_enqueue() {
             // A message queue: buffer a message for the consumers, acknowledge the producer.
+            if let Some(cause) = slot.model.0.refuse_message(now) {
+                return self.respond(call, Reply::failed(cause));
+            }
             if !(slot.has_free_server() || slot.station.has_room()) {
                 if let Some(blocked) = slot.station.blocked.as_mut() {
                     // Backpressure: the producer waits for room (its own timeout may end it).
