@@ -41,4 +41,6 @@ registry::node_kinds! {
     ObjectStorage(object_storage::ObjectStorageParams),
     /// A pub/sub topic (SNS-like) fanning messages out to its subscriptions.
     PubSub(pub_sub::PubSubParams),
+    /// A worker pool / batch job runner with a fixed number of workers.
+    WorkerPool(worker_pool::WorkerPoolParams),
 }

@@ -40,7 +40,9 @@ impl Dist {
             Dist::Uniform { min, max } if !(min >= 0.0 && max.is_finite() && max >= min) => {
                 bad("Uniform needs 0 <= min <= max (milliseconds)")
             }
-            Dist::Pareto { min, alpha } if !(min > 0.0 && min.is_finite() && alpha > 1.0 && alpha <= 100.0) => {
+            Dist::Pareto { min, alpha }
+                if !(min > 0.0 && min.is_finite() && alpha > 1.0 && alpha <= 100.0) =>
+            {
                 bad("Pareto needs min > 0 (milliseconds) and 1 < alpha <= 100 (a finite mean)")
             }
             _ => Ok(()),

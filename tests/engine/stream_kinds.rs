@@ -40,7 +40,11 @@ fn a_topic_fans_out_to_each_subscription_with_its_filter_and_its_own_retries() {
         s.nodes["topic"].counts
     );
     assert!((rate("all") - 1000.0).abs() < 30.0, "all: {}", rate("all"));
-    assert!((rate("some") - 250.0).abs() < 20.0, "some: {}", rate("some"));
+    assert!(
+        (rate("some") - 250.0).abs() < 20.0,
+        "some: {}",
+        rate("some")
+    );
     assert!(
         (rate("flaky") - 1875.0).abs() < 60.0,
         "flaky gets 1.875 attempts a message: {}",
@@ -51,7 +55,10 @@ fn a_topic_fans_out_to_each_subscription_with_its_filter_and_its_own_retries() {
         (undelivered - 0.0625).abs() < 0.01,
         "a message misses a subscriber with probability 0.5^4 = 0.0625: {undelivered:.4}"
     );
-    assert!(s.error_rate == 0.0 && s.latency.p99_ms < 1.0, "the publisher waits for nobody");
+    assert!(
+        s.error_rate == 0.0 && s.latency.p99_ms < 1.0,
+        "the publisher waits for nobody"
+    );
 }
 
 #[test]
@@ -79,4 +86,64 @@ fn a_topic_throttles_publishes_past_its_limit() {
     assert_eq!(throttled, s.errors.values().sum::<u64>());
     assert!((s.error_rate - 0.25).abs() < 0.01, "{}", s.error_rate);
     assert!((s.nodes["sub"].arrival_rate - 30_000.0).abs() < 600.0);
+}
+
+/// A worker pool whose schedule starts `jobs` jobs of `job` at once, every 300 s from
+/// `first_at_s`.
+fn batch(workers: u32, jobs: u32, job: &str, first_at_s: f64) -> String {
+    format!(
+        r#"Blueprint(
+            name: "batch",
+            nodes: [
+                (id: "etl", kind: WorkerPool(workers: {workers}, job: {job},
+                    schedule: (every_s: 300.0, jobs: {jobs}, first_at_s: {first_at_s}))),
+            ],
+            edges: [],
+        )"#
+    )
+}
+
+#[test]
+fn a_scheduled_batch_takes_its_jobs_over_its_workers() {
+    // 1,000 one-second jobs on 10 workers: 100 rounds, the batch done 100 s after it
+    // started; job k (0-based) finishes at floor(k / 10) + 1 s, a mean of 50.5 s.
+    let run = crate::support::run(
+        &blueprint(&batch(10, 1000, "Constant(1000.0)", 1.0)),
+        1,
+        150.0,
+    );
+    let history = run.history();
+    let makespan = history
+        .windows
+        .iter()
+        .filter_map(|w| w.nodes["etl"].peaks.get("makespan_s").copied())
+        .fold(0.0, f64::max);
+    let answered: u64 = history.windows.iter().map(|w| w.nodes["etl"].started).sum();
+    eprintln!("makespan {makespan:.3} s, jobs started {answered}");
+    assert!((makespan - 100.0).abs() < 0.01, "makespan {makespan}");
+    assert_eq!(answered, 1000, "one batch of 1,000 jobs in 150 s");
+}
+
+#[test]
+fn a_pool_s_job_times_have_the_pareto_tail() {
+    // Pareto(min 100 ms, alpha 1.5) on plenty of workers (no waiting): the median job takes
+    // 100 * 2^(1/1.5) = 158.7 ms, the p99 100 * 100^(1/1.5) = 2,154 ms. (The batch starts
+    // after the warm-up; the 0.05% of jobs longer than the 15 s left are not answered.)
+    let s = summary(
+        &blueprint(&batch(
+            100_000,
+            20_000,
+            "Pareto(min: 100.0, alpha: 1.5)",
+            5.0,
+        )),
+        5,
+        20.0,
+    );
+    let etl = &s.nodes["etl"];
+    eprintln!(
+        "p50 {:.1} ms, p99 {:.0} ms",
+        etl.latency.p50_ms, etl.latency.p99_ms
+    );
+    crate::support::assert_close("p50", etl.latency.p50_ms, 158.7, 0.03);
+    crate::support::assert_close("p99", etl.latency.p99_ms, 2154.0, 0.06);
 }
