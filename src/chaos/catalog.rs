@@ -78,6 +78,7 @@ chaos_kinds! {
     SlowQueries(infrastructure::PressureParams) = data::SLOW_QUERIES;
     ConsumerLag(infrastructure::PressureParams) = data::CONSUMER_LAG;
     BrokerDown(data::BrokerParams) = data::BROKER_DOWN;
+    PartitionRebalance(data::RebalanceParams) = data::PARTITION_REBALANCE;
     RequestSpike(traffic::SpikeParams) = traffic::REQUEST_SPIKE;
     ThunderingHerd(traffic::HerdParams) = traffic::THUNDERING_HERD;
     RetryStorm(traffic::RetryStormParams) = traffic::RETRY_STORM;

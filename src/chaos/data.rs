@@ -1,5 +1,5 @@
 //! Data-layer chaos: cache stampede and flush, hot keys, database failover, replication lag,
-//! pool exhaustion, slow queries, consumer lag, broker outage.
+//! pool exhaustion, slow queries, consumer lag, broker outage, consumer-group rebalances.
 
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -278,4 +278,42 @@ pub(super) static CONSUMER_LAG: Kind<PressureParams> = Kind {
     description: "Queue consumers slow down: the backlog and the lag grow.",
     default_target: "kind:message_queue",
     schedule: pressure,
+};
+
+/// Consumer-group rebalances: members restart one after another (a rolling deploy).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RebalanceParams {
+    /// Members that restart, one after another.
+    pub restarts: u32,
+    /// Seconds between two restarts.
+    pub every_s: f64,
+}
+
+impl Default for RebalanceParams {
+    fn default() -> Self {
+        RebalanceParams {
+            restarts: 3,
+            every_s: 20.0,
+        }
+    }
+}
+
+pub(super) fn partition_rebalance(p: &RebalanceParams, cx: &mut Injecting) {
+    let nodes = cx.targets.nodes.clone();
+    let every = (p.every_s.max(0.0) * NS_PER_S as f64) as Nanos;
+    for k in 0..p.restarts.min(1_000) {
+        let at = cx.start_ns + u64::from(k) * every;
+        cx.shock(nodes.clone(), at, Shock::Rebalance);
+    }
+}
+
+/// The `partition-rebalance` kind.
+pub(super) static PARTITION_REBALANCE: Kind<RebalanceParams> = Kind {
+    name: "partition-rebalance",
+    family: Family::Data,
+    description: "Consumers restart one by one (a rolling deploy): each restart rebalances \
+                  the group, and an eager rebalance stops every partition.",
+    default_target: "kind:log_stream",
+    schedule: partition_rebalance,
 };

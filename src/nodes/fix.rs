@@ -28,4 +28,6 @@ pub enum Fix {
     WriteThrough,
     /// Reads of keys not yet replicated go to the primary.
     ReadYourWrites,
+    /// Consumer groups rebalance incrementally: only the partitions that move stop.
+    CooperativeRebalance,
 }

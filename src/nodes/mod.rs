@@ -43,4 +43,6 @@ registry::node_kinds! {
     PubSub(pub_sub::PubSubParams),
     /// A worker pool / batch job runner with a fixed number of workers.
     WorkerPool(worker_pool::WorkerPoolParams),
+    /// A log / stream (Kafka-like) with partitions and a consumer group.
+    LogStream(log_stream::LogStreamParams),
 }

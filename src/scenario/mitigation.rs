@@ -39,6 +39,8 @@ pub enum Change {
     ScaleServices(f64),
     /// Every service autoscales (target utilization, boot time in milliseconds).
     Autoscale(f64, f64),
+    /// Consumer groups rebalance incrementally (KIP-429): only moved partitions stop.
+    CooperativeRebalance,
 }
 
 /// A mitigation: a name, what it does, and its changes.
@@ -74,6 +76,7 @@ impl Change {
             Change::WriteThrough => Fix::WriteThrough,
             Change::RateLimit(rps) => Fix::RateLimit(rps),
             Change::ReadYourWrites => Fix::ReadYourWrites,
+            Change::CooperativeRebalance => Fix::CooperativeRebalance,
             Change::ScaleServices(factor) => Fix::Scale(factor),
             Change::Autoscale(target_utilization, boot_ms) => Fix::Autoscale {
                 target_utilization,

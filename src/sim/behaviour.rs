@@ -125,6 +125,13 @@ pub trait Behaviour: Send + Sync + 'static {
         Some(cx.rng.below(replicas as u32) as usize)
     }
 
+    /// The node went down with `call` in its hands (working, or waiting on a call or a
+    /// wake): the engine answers it `node_down` without asking the behaviour; a kind that
+    /// keeps track of its calls forgets it here.
+    fn lost(&mut self, cx: &mut Cx, call: &Call) {
+        let _ = (cx, call);
+    }
+
     /// An alarm the behaviour set through [`Effects::alarms`] rings, with its token.
     fn alarm(&mut self, cx: &mut Cx, token: u64) {
         let _ = (cx, token);

@@ -190,6 +190,8 @@ pub enum Shock {
     },
     /// Every entry is gone (a flush or a restart).
     Flush,
+    /// A consumer group rebalances (a rolling restart of its members).
+    Rebalance,
 }
 
 /// The node is down: calls to it fail with `NodeDown`, work in progress is lost, health

@@ -171,10 +171,11 @@ impl Engine<'_> {
             let mut c = call!(self, call);
             let node = c.node;
             let slot = &mut self.nodes[node.ix()];
-            if slot.mods.down {
+            let (model, mut cx) = slot.decider(now, self.rng, call, &mut self.effects);
+            if cx.mods.down {
+                model.0.lost(&mut cx, &c);
                 (node, None)
             } else {
-                let (model, mut cx) = slot.decider(now, self.rng, call, &mut self.effects);
                 (node, Some(model.0.after_work(&mut cx, &mut c)))
             }
         };

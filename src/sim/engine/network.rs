@@ -358,11 +358,12 @@ impl Engine<'_> {
             p.phase = Phase::Working;
             let node = p.node;
             let slot = &mut self.nodes[node.ix()];
-            if slot.mods.down {
+            let step_reply = p.step_reply;
+            let (model, mut cx) = slot.decider(now, self.rng, parent, &mut self.effects);
+            if cx.mods.down {
+                model.0.lost(&mut cx, &p);
                 (node, None)
             } else {
-                let step_reply = p.step_reply;
-                let (model, mut cx) = slot.decider(now, self.rng, parent, &mut self.effects);
                 (node, Some(model.0.after_calls(&mut cx, &mut p, step_reply)))
             }
         };
