@@ -37,6 +37,12 @@ pub struct Incident {
     /// Per node with retries into it: the share of the attempts on its incoming edges that
     /// were retries, (before, over that span).
     pub retry_share: BTreeMap<String, (f64, f64)>,
+    /// Per queue or log whose consumer lag passed 1 s: (steady-state mean, worst, when), ms
+    /// and s.
+    pub peak_lag: BTreeMap<String, (f64, f64, f64)>,
+    /// Per node and level of its kind (a log's backlog, a gateway's connections) that rose
+    /// past three times its steady-state mean: (steady-state mean, worst, when).
+    pub peak_levels: BTreeMap<(String, String), (f64, f64, f64)>,
     /// Seconds from the end of the last injection (or its start, if open-ended) until the
     /// system held its steady state again; none if it never did.
     pub recovery_s: Option<f64>,
@@ -188,6 +194,11 @@ pub fn incident(windows: &[WindowRecord], warmup_s: f64, start_s: f64, end_s: f6
             if let Some(lag) = n.consumer_lag_ms
                 && lag > 1000.0
             {
+                let base = node_mean(id, &|n| n.consumer_lag_ms.unwrap_or(0.0));
+                let peak = inc.peak_lag.entry(id.clone()).or_insert((base, 0.0, 0.0));
+                if lag > peak.1 {
+                    (peak.1, peak.2) = (lag, w.t_s);
+                }
                 note(
                     &mut inc,
                     w,
@@ -231,6 +242,21 @@ pub fn incident(windows: &[WindowRecord], warmup_s: f64, start_s: f64, end_s: f6
         }
         if w.error_rate > inc.peak_error_rate.0 {
             inc.peak_error_rate = (w.error_rate, w.t_s);
+        }
+        for (id, n) in &w.nodes {
+            // A level named `consumer_lag_ms` is the node's consumer lag, reported above.
+            for (name, &level) in n.peaks.iter().filter(|(k, _)| *k != "consumer_lag_ms") {
+                let base = node_mean(id, &|n| n.peaks.get(name).copied().unwrap_or(0.0));
+                if level > 3.0 * base && level > 0.0 {
+                    let peak = inc
+                        .peak_levels
+                        .entry((id.clone(), name.clone()))
+                        .or_insert((base, 0.0, 0.0));
+                    if level > peak.1 {
+                        (peak.1, peak.2) = (level, w.t_s);
+                    }
+                }
+            }
         }
         for (id, _) in inc.base_hit.clone() {
             if let Some(h) = w.nodes[&id].hit_rate {

@@ -130,6 +130,22 @@ pub(super) fn narrate(
             inc.base_hit[id] * 100.0
         );
     }
+    for (id, (base, peak, at)) in &inc.peak_lag {
+        let _ = writeln!(
+            out,
+            "- {id} consumer lag: {:.1} s at {at:.0} s (steady state {base:.0} ms)",
+            peak / 1000.0
+        );
+    }
+    for ((id, name), (base, peak, at)) in &inc.peak_levels {
+        let _ = writeln!(
+            out,
+            "- {id} {}: {} at {at:.0} s (steady state {})",
+            name.replace('_', " "),
+            level(*peak),
+            level(*base)
+        );
+    }
     for (id, (before, during)) in &inc.retry_share {
         let _ = writeln!(
             out,
@@ -220,6 +236,32 @@ pub(super) fn narrate(
             "| requests served per second during the incident | {:.0} | {:.0} |",
             mine.throughput, theirs.throughput
         );
+        for (id, (_, peak, _)) in &inc.peak_lag {
+            let theirs = o
+                .peak_lag
+                .get(id)
+                .map_or("under 1 s".to_string(), |(_, p, _)| {
+                    format!("{:.1} s", p / 1000.0)
+                });
+            let _ = writeln!(
+                out,
+                "| peak consumer lag at {id} | {:.1} s | {theirs} |",
+                peak / 1000.0
+            );
+        }
+        for ((id, name), (base, peak, _)) in &inc.peak_levels {
+            let theirs = o
+                .peak_levels
+                .get(&(id.clone(), name.clone()))
+                .map_or(*base, |p| p.1);
+            let _ = writeln!(
+                out,
+                "| peak {} at {id} | {} | {} |",
+                name.replace('_', " "),
+                level(*peak),
+                level(theirs)
+            );
+        }
         for (id, (_, during)) in &inc.retry_share {
             let _ = writeln!(
                 out,
@@ -244,4 +286,13 @@ pub(super) fn narrate(
         );
     }
     out
+}
+
+/// A level of a kind's own, as a report writes it (whole numbers past ten).
+fn level(v: f64) -> String {
+    if v >= 10.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
 }

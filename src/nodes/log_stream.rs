@@ -150,6 +150,7 @@ impl Kind for LogStreamParams {
             messages: HashMap::default(),
             shocked: false,
             stalled: false,
+            unread: 0,
         };
         Ok(Built::plain(
             Station::new(UNBOUNDED, UNBOUNDED, true),
@@ -242,6 +243,8 @@ pub struct LogStream {
     shocked: bool,
     /// Members stopped reading while the log was down.
     stalled: bool,
+    /// Messages waiting in all partitions.
+    unread: u64,
 }
 
 /// Token of the alarm that ends a rebalance.
@@ -340,6 +343,7 @@ impl LogStream {
                 return false;
             };
             let (message, _) = self.queues[p].pop_front().expect("a front was seen");
+            self.unread -= 1;
             if cx.now_ns - at > self.retention_ns {
                 self.messages.remove(&message);
                 cx.metrics.count("expired", 1);
@@ -349,7 +353,7 @@ impl LogStream {
                 continue;
             }
             cx.metrics
-                .peak("partition_lag_ms", (cx.now_ns - at) as f64 / 1e6);
+                .peak("consumer_lag_ms", (cx.now_ns - at) as f64 / 1e6);
             self.busy[m as usize] = true;
             self.messages
                 .insert(message, (p as u32, Stage::Consuming, m));
@@ -389,7 +393,10 @@ impl LogStream {
             return;
         };
         if stage == Stage::Queued {
-            self.queues[p as usize].retain(|&(e, _)| e != message);
+            let queue = &mut self.queues[p as usize];
+            let before = queue.len();
+            queue.retain(|&(e, _)| e != message);
+            self.unread -= (before - queue.len()) as u64;
             return;
         }
         if let Some(b) = self.busy.get_mut(m as usize) {
@@ -451,9 +458,11 @@ impl Behaviour for LogStream {
                 let queue = &mut self.queues[p as usize];
                 queue.push_back((cx.call, cx.now_ns));
                 let (len, head) = (queue.len(), queue.front().map_or(cx.now_ns, |h| h.1));
+                self.unread += 1;
                 cx.metrics.peak("partition_backlog", len as f64);
+                cx.metrics.peak("backlog", self.unread as f64);
                 cx.metrics
-                    .peak("partition_lag_ms", (cx.now_ns - head) as f64 / 1e6);
+                    .peak("consumer_lag_ms", (cx.now_ns - head) as f64 / 1e6);
                 let m = self.owner[p as usize];
                 self.messages.insert(cx.call, (p, Stage::Queued, m));
                 if self.take_next(cx, m, cx.call) {

@@ -75,13 +75,22 @@ impl Engine<'_> {
             let (in_flight, _) = m.in_flight.close(start, now);
             let answered = m.ok + m.errors.iter().sum::<u64>();
             let out = std::mem::take(&mut outgoing[i]);
-            let consumer_lag_ms = m.is_message_queue.then(|| {
-                station.queue.front().map_or(0.0, |&front| {
-                    self.calls
-                        .get(self.world, front)
-                        .map_or(0.0, |c| ns_to_ms(now - c.arrived_ns))
+            // A queue's oldest waiting message, or the lag a kind notes itself (a log's).
+            let consumer_lag_ms = m
+                .is_message_queue
+                .then(|| {
+                    station.queue.front().map_or(0.0, |&front| {
+                        self.calls
+                            .get(self.world, front)
+                            .map_or(0.0, |c| ns_to_ms(now - c.arrived_ns))
+                    })
                 })
-            });
+                .or_else(|| {
+                    m.peaks
+                        .iter()
+                        .find(|(k, _)| *k == "consumer_lag_ms")
+                        .map(|&(_, v)| v)
+                });
             let record = NodeWindow {
                 kind: info.kind.to_string(),
                 arrivals: m.arrivals,
