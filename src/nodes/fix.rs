@@ -28,4 +28,7 @@ pub enum Fix {
     WriteThrough,
     /// Reads of keys not yet replicated go to the primary.
     ReadYourWrites,
+    /// When a shared rate limiter store fails, its callers let requests through (`true`,
+    /// fail open) or fail them (`false`, fail closed).
+    LimiterFailsOpen(bool),
 }

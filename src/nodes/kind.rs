@@ -20,6 +20,9 @@ pub enum Forwarding<'a> {
     Spread,
     /// Its call plan, step by step.
     Plan(&'a [CallStep]),
+    /// A plan the kind works out from its parameters (an API gateway: its limiter check,
+    /// then one route, each with probability its share).
+    Steps(Vec<CallStep>),
     /// Reads that miss go to `origin` (a read-through cache, a CDN).
     Misses {
         /// The node misses go to.

@@ -12,6 +12,7 @@ pub mod keyspace;
 mod kind;
 mod look;
 pub mod plan;
+pub mod rate_limit;
 mod registry;
 
 pub use built::{Built, Wiring};
@@ -39,4 +40,6 @@ registry::node_kinds! {
     ExternalApi(external_api::ExternalApiParams),
     /// Object storage (S3-like), rate-limited per prefix.
     ObjectStorage(object_storage::ObjectStorageParams),
+    /// An API gateway: auth, rate limits per route and client, routing by path.
+    ApiGateway(api_gateway::ApiGatewayParams),
 }

@@ -39,6 +39,10 @@ pub enum Change {
     ScaleServices(f64),
     /// Every service autoscales (target utilization, boot time in milliseconds).
     Autoscale(f64, f64),
+    /// API gateways let requests through when their rate limiter store fails.
+    LimiterFailOpen,
+    /// API gateways fail requests when their rate limiter store fails.
+    LimiterFailClosed,
 }
 
 /// A mitigation: a name, what it does, and its changes.
@@ -79,6 +83,8 @@ impl Change {
                 target_utilization,
                 boot_ms,
             },
+            Change::LimiterFailOpen => Fix::LimiterFailsOpen(true),
+            Change::LimiterFailClosed => Fix::LimiterFailsOpen(false),
             Change::RetryBackoff(_)
             | Change::CircuitBreakers
             | Change::RetryBudget(_)
