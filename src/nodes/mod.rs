@@ -42,4 +42,6 @@ registry::node_kinds! {
     ObjectStorage(object_storage::ObjectStorageParams),
     /// An API gateway: auth, rate limits per route and client, routing by path.
     ApiGateway(api_gateway::ApiGatewayParams),
+    /// A rate limiter store (Redis-backed): a shared counter callers ask first.
+    RateLimiterStore(rate_limiter_store::RateLimiterStoreParams),
 }

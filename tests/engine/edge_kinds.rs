@@ -2,7 +2,9 @@
 //! and the rate limiter store it shares with other gateways (fail open or closed when the
 //! store is down), each against a hand calculation.
 
-use crate::support::{blueprint, summary};
+use blastradius::sim::WindowRecord;
+
+use crate::support::{blueprint, chaos, run_chaos, summary};
 
 /// A gateway with `gateway` (RON fields) in front of one or more services ("app", "app-b"),
 /// fed by `rps` of Poisson traffic over `keys` uniformly popular keys. No network delay.
@@ -15,11 +17,13 @@ fn behind_gateway(rps: f64, keys: u32, gateway: &str) -> String {
                 (id: "gw", kind: ApiGateway({gateway})),
                 (id: "app", kind: Service(replicas: 1, concurrency: 100000, queue_capacity: None, cores: 64, work: Constant(1.0))),
                 (id: "app-b", kind: Service(replicas: 1, concurrency: 100000, queue_capacity: None, cores: 64, work: Constant(1.0))),
+                (id: "store", kind: RateLimiterStore(limit: (limit: 1000000))),
             ],
             edges: [
                 (from: "users", to: "gw", latency: Constant(0.0)),
                 (from: "gw", to: "app", latency: Constant(0.0)),
                 (from: "gw", to: "app-b", latency: Constant(0.0)),
+                (from: "gw", to: "store", latency: Constant(0.2)),
             ],
         )"#
     )
@@ -94,4 +98,106 @@ fn routes_split_by_share_and_each_client_gets_its_own_limit() {
     crate::support::assert_close("admitted over 10 clients at 100/s", a + b, 1_000.0, 0.02);
     crate::support::assert_close("route /a at 70%", a, 700.0, 0.04);
     crate::support::assert_close("route /b at 30%", b, 300.0, 0.06);
+}
+
+/// Errors / answered over the windows ending in (`from_s`, `to_s`].
+fn error_rate_between(windows: &[WindowRecord], from_s: f64, to_s: f64) -> f64 {
+    let (mut errors, mut answered) = (0.0, 0.0);
+    for w in windows.iter().filter(|w| w.t_s > from_s && w.t_s <= to_s) {
+        let e: u64 = w.errors.values().sum();
+        errors += e as f64;
+        answered += e as f64 + w.throughput;
+    }
+    errors / answered.max(1.0)
+}
+
+#[test]
+fn with_the_store_down_fail_open_passes_traffic_and_fail_closed_refuses_it() {
+    // The store crashes from 5 s to 15 s. Failing open, requests go on unchecked: no errors.
+    // Failing closed, every request fails with the store's error (node_down).
+    let run = |when_down: &str| {
+        let gw = format!(
+            "overhead: Constant(0.0), limit: None, routes: [(to: \"app\")], \
+             limiter: (node: \"store\", when_down: {when_down})"
+        );
+        let bp = blueprint(&behind_gateway(500.0, 1, &gw));
+        let sim = run_chaos(&bp, 3, 20.0, 1000.0, &[chaos("node-failure@5s+10s:store")]);
+        let w = &sim.history().windows;
+        let (before, during) = (
+            error_rate_between(w, 1.0, 5.0),
+            error_rate_between(w, 5.0, 15.0),
+        );
+        let passed_open: u64 = w
+            .iter()
+            .filter_map(|w| w.nodes["gw"].counts.get("store_failed_open"))
+            .sum();
+        eprintln!(
+            "store down, fail {when_down}: error rate before {before:.4}, during {during:.4}, \
+             requests let through unchecked {passed_open}"
+        );
+        (before, during, passed_open)
+    };
+    let (before, during, passed) = run("Open");
+    assert!(
+        before < 0.001 && during < 0.001,
+        "fail open: {before} {during}"
+    );
+    // 500 a second for 10 s went on without the store.
+    assert!((4_700..=5_300).contains(&passed), "{passed} let through");
+    let (before, during, _) = run("Closed");
+    assert!(before < 0.001, "fail closed before the crash: {before}");
+    assert!(during > 0.99, "fail closed while down: {during}");
+}
+
+#[test]
+fn two_gateways_share_the_store_s_limit() {
+    // Two gateways, each sending 60% of the store's 1,000 a second: 1,200 a second ask one
+    // shared token bucket (100 deep, so its first burst is spent before the steady state),
+    // which admits 1,000 of them and refuses 200 / 1,200 = 1/6. Counted per gateway, each would
+    // admit all of its 600 (1,200 in all), as one gateway alone does.
+    let two = |both: bool| {
+        let b = if both {
+            r#"(id: "users-b", kind: Client(rps: 600, read_ratio: 1.0)),
+               (id: "gw-b", kind: ApiGateway(overhead: Constant(0.0), limit: None, routes: [(to: "app")], limiter: (node: "store"))),"#
+        } else {
+            ""
+        };
+        let b_edges = if both {
+            r#"(from: "users-b", to: "gw-b", latency: Constant(0.0)),
+               (from: "gw-b", to: "app", latency: Constant(0.0)),
+               (from: "gw-b", to: "store", latency: Constant(0.2)),"#
+        } else {
+            ""
+        };
+        let src = format!(
+            r#"Blueprint(
+                name: "two gateways",
+                nodes: [
+                    (id: "users-a", kind: Client(rps: 600, read_ratio: 1.0)),
+                    (id: "gw-a", kind: ApiGateway(overhead: Constant(0.0), limit: None, routes: [(to: "app")], limiter: (node: "store"))),
+                    {b}
+                    (id: "store", kind: RateLimiterStore(limit: (algorithm: TokenBucket, limit: 1000, window_ms: 1000, burst: 100))),
+                    (id: "app", kind: Service(replicas: 1, concurrency: 100000, queue_capacity: None, cores: 64, work: Constant(1.0))),
+                ],
+                edges: [
+                    (from: "users-a", to: "gw-a", latency: Constant(0.0)),
+                    (from: "gw-a", to: "app", latency: Constant(0.0)),
+                    (from: "gw-a", to: "store", latency: Constant(0.2)),
+                    {b_edges}
+                ],
+            )"#
+        );
+        summary(&blueprint(&src), 9, 30.0)
+    };
+    let alone = two(false);
+    let shared = two(true);
+    let (one, both) = (rate_at(&alone, "app"), rate_at(&shared, "app"));
+    eprintln!(
+        "one gateway at 600/s: {one:.1}/s admitted (errors {:.4}); two at 600/s each: \
+         {both:.1}/s admitted (errors {:.4})",
+        alone.error_rate, shared.error_rate
+    );
+    crate::support::assert_close("one gateway alone", one, 600.0, 0.03);
+    crate::support::assert_close("two gateways, one shared limit", both, 1_000.0, 0.02);
+    crate::support::assert_close("refused share", shared.error_rate, 200.0 / 1_200.0, 0.1);
 }
