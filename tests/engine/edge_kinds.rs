@@ -201,3 +201,66 @@ fn two_gateways_share_the_store_s_limit() {
     crate::support::assert_close("two gateways, one shared limit", both, 1_000.0, 0.02);
     crate::support::assert_close("refused share", shared.error_rate, 200.0 / 1_200.0, 0.1);
 }
+
+#[test]
+fn the_rate_limited_api_is_healthy_at_its_nominal_rate() {
+    // 2,000 requests a second under every limit: nothing refused, p99 under the blueprint's
+    // 100 ms SLO; the hand-sized loads of its comment (catalog 38%, db 44%, limiter 5%).
+    let bp = blueprint(blastradius::blueprint::builtin("rate-limited-api").expect("built in"));
+    assert_eq!(bp.total_rps(), 2_000.0);
+    let s = summary(&bp, 1, 30.0);
+    let util = |id: &str| s.nodes[id].utilization;
+    eprintln!(
+        "rate-limited-api at 2,000/s: throughput {:.0}/s, errors {:.4}, p99 {:.1} ms, catalog \
+         {:.2}, db {:.2}, limiter {:.2}",
+        s.throughput,
+        s.error_rate,
+        s.latency.p99_ms,
+        util("catalog"),
+        util("db"),
+        util("limiter")
+    );
+    assert!(s.error_rate < 0.005, "error rate {}", s.error_rate);
+    assert!(s.latency.p99_ms < 100.0, "p99 {} ms", s.latency.p99_ms);
+    crate::support::assert_close("throughput", s.throughput, 2_000.0, 0.03);
+    crate::support::assert_close("catalog utilization", util("catalog"), 0.38, 0.1);
+    crate::support::assert_close("db utilization", util("db"), 0.44, 0.1);
+}
+
+#[test]
+fn limiter_down_fails_everything_closed_and_nothing_open() {
+    use blastradius::scenario::{BUILTIN_SCENARIOS, Scenario};
+    let (name, src) = BUILTIN_SCENARIOS
+        .iter()
+        .find(|(n, _)| *n == "limiter-down")
+        .expect("scenarios/limiter-down.ron");
+    let scenario = Scenario::parse(name, src).unwrap_or_else(|e| panic!("{e}"));
+    let bp = blueprint(blastradius::blueprint::builtin(&scenario.blueprint).expect("built in"));
+    let (_, end) = scenario.check_span_s();
+    let quiet = run_chaos(&bp, 7, end, 1000.0, &[]);
+    let broken = run_chaos(&bp, 7, end, 1000.0, &scenario.timeline);
+    let unmoved: Vec<String> = scenario
+        .check_moves(&broken.history().windows, &quiet.history().windows)
+        .into_iter()
+        .filter(|m| !m.moved)
+        .map(|m| format!("{:?} at {:?}", m.expected.metric, m.expected.node))
+        .collect();
+    assert!(unmoved.is_empty(), "claimed but not moved: {unmoved:?}");
+    let closed = error_rate_between(&broken.history().windows, 31.0, 90.0);
+    // The mitigation: the same blueprint failing open.
+    let mut open_bp = bp.clone();
+    let mut timeline = scenario.timeline.clone();
+    let fail_open = scenario
+        .mitigations
+        .iter()
+        .find(|m| m.name == "fail-open")
+        .expect("a fail-open mitigation");
+    fail_open.apply(&mut open_bp, &mut timeline);
+    let open = run_chaos(&open_bp, 7, end, 1000.0, &timeline);
+    let open_rate = error_rate_between(&open.history().windows, 31.0, 90.0);
+    eprintln!(
+        "limiter down 30-90 s: error rate failing closed {closed:.4}, failing open {open_rate:.4}"
+    );
+    assert!(closed > 0.99, "fail closed: {closed}");
+    assert!(open_rate < 0.001, "fail open: {open_rate}");
+}
