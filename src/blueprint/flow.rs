@@ -129,6 +129,7 @@ impl Flows {
                 }
             }
             Forwarding::Plan(calls) => self.push_plan(bp, to, calls, rate, depth),
+            Forwarding::Steps(calls) => self.push_plan(bp, to, &calls, rate, depth),
             Forwarding::Misses { origin, miss_share } => {
                 self.push(bp, to, origin, rate.scaled(miss_share, 0.0), depth + 1);
             }

@@ -86,6 +86,7 @@ chaos_kinds! {
     UpstreamErrors(dependency::UpstreamParams) = dependency::UPSTREAM_ERRORS;
     SlowDependency(dependency::SlowParams) = dependency::SLOW_DEPENDENCY;
     LlmOutage(dependency::LlmParams) = dependency::LLM_OUTAGE;
+    LimiterDown(dependency::LimiterDownParams) = dependency::LIMITER_DOWN;
 }
 
 impl Chaos {

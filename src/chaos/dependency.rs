@@ -1,5 +1,5 @@
 //! Dependency chaos: a third party that errors, throttles, slows down, or (for agents) an LLM
-//! that does both.
+//! that does both, or the shared rate limiter store going down.
 
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -131,4 +131,24 @@ pub(super) static LLM_OUTAGE: Kind<LlmParams> = Kind {
     description: "An LLM or tool API is slow and partly failing (agent blueprints).",
     default_target: "kind:external_api",
     schedule: llm_outage,
+};
+
+/// Rate limiter store outage.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimiterDownParams {}
+
+pub(super) fn limiter_down(_: &LimiterDownParams, cx: &mut Injecting) {
+    let nodes = cx.targets.nodes.clone();
+    cx.crash(nodes, cx.start_ns, cx.end_ns);
+}
+
+/// The `limiter-down` kind.
+pub(super) static LIMITER_DOWN: Kind<LimiterDownParams> = Kind {
+    name: "limiter-down",
+    family: Family::Dependency,
+    description: "The shared rate limiter's store (a Redis) goes down: its callers fail \
+                  open (unchecked) or closed (refused), as each is set.",
+    default_target: "kind:rate_limiter",
+    schedule: limiter_down,
 };

@@ -30,4 +30,7 @@ pub enum Fix {
     ReadYourWrites,
     /// Consumer groups rebalance incrementally: only the partitions that move stop.
     CooperativeRebalance,
+    /// When a shared rate limiter store fails, its callers let requests through (`true`,
+    /// fail open) or fail them (`false`, fail closed).
+    LimiterFailsOpen(bool),
 }

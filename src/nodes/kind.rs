@@ -26,6 +26,9 @@ pub enum Forwarding<'a> {
         /// Share of the traffic each target receives, by node id.
         shares: &'a std::collections::BTreeMap<String, f64>,
     },
+    /// A plan the kind works out from its parameters (an API gateway: its limiter check,
+    /// then one route, each with probability its share).
+    Steps(Vec<CallStep>),
     /// Reads that miss go to `origin` (a read-through cache, a CDN).
     Misses {
         /// The node misses go to.

@@ -12,6 +12,7 @@ pub mod keyspace;
 mod kind;
 mod look;
 pub mod plan;
+pub mod rate_limit;
 mod registry;
 
 pub use built::{Built, Wiring};
@@ -45,4 +46,8 @@ registry::node_kinds! {
     WorkerPool(worker_pool::WorkerPoolParams),
     /// A log / stream (Kafka-like) with partitions and a consumer group.
     LogStream(log_stream::LogStreamParams),
+    /// An API gateway: auth, rate limits per route and client, routing by path.
+    ApiGateway(api_gateway::ApiGatewayParams),
+    /// A rate limiter store (Redis-backed): a shared counter callers ask first.
+    RateLimiterStore(rate_limiter_store::RateLimiterStoreParams),
 }

@@ -41,6 +41,10 @@ pub enum Change {
     Autoscale(f64, f64),
     /// Consumer groups rebalance incrementally (KIP-429): only moved partitions stop.
     CooperativeRebalance,
+    /// API gateways let requests through when their rate limiter store fails.
+    LimiterFailOpen,
+    /// API gateways fail requests when their rate limiter store fails.
+    LimiterFailClosed,
 }
 
 /// A mitigation: a name, what it does, and its changes.
@@ -82,6 +86,8 @@ impl Change {
                 target_utilization,
                 boot_ms,
             },
+            Change::LimiterFailOpen => Fix::LimiterFailsOpen(true),
+            Change::LimiterFailClosed => Fix::LimiterFailsOpen(false),
             Change::RetryBackoff(_)
             | Change::CircuitBreakers
             | Change::RetryBudget(_)

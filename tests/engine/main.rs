@@ -7,6 +7,7 @@ mod clock;
 mod conservation;
 mod cost;
 mod determinism;
+mod edge_kinds;
 mod editing;
 mod jackson;
 mod kinds;
