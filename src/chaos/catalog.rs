@@ -83,6 +83,7 @@ chaos_kinds! {
     ThunderingHerd(traffic::HerdParams) = traffic::THUNDERING_HERD;
     RetryStorm(traffic::RetryStormParams) = traffic::RETRY_STORM;
     BotFlood(traffic::BotParams) = traffic::BOT_FLOOD;
+    ReconnectStorm(traffic::ReconnectStormParams) = traffic::RECONNECT_STORM;
     UpstreamErrors(dependency::UpstreamParams) = dependency::UPSTREAM_ERRORS;
     SlowDependency(dependency::SlowParams) = dependency::SLOW_DEPENDENCY;
     LlmOutage(dependency::LlmParams) = dependency::LLM_OUTAGE;

@@ -1,4 +1,4 @@
-//! Traffic chaos: spikes, thundering herds, retry storms, bot floods.
+//! Traffic chaos: spikes, thundering herds, retry storms, bot floods, reconnect storms.
 
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,8 @@ pub(super) fn plugin(app: &mut App) {
     app.register_modifier::<TrafficScaled>()
         .register_modifier::<Slowdown>()
         .register_modifier::<RetriesOverridden>()
-        .register_modifier::<Down>();
+        .register_modifier::<Down>()
+        .register_modifier::<crate::sim::CapacityLost>();
 }
 
 /// Request spike.
@@ -213,4 +214,38 @@ pub(super) static BOT_FLOOD: Kind<BotParams> = Kind {
     description: "A flood of bot requests on top of the users' traffic.",
     default_target: "kind:client",
     schedule: bots,
+};
+
+/// Reconnect storm: a connection gateway loses instances and their clients come back.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReconnectStormParams {
+    /// Share of the gateway's instances that die, percent.
+    pub percent: f64,
+}
+
+impl Default for ReconnectStormParams {
+    fn default() -> Self {
+        ReconnectStormParams { percent: 25.0 }
+    }
+}
+
+pub(super) fn reconnect_storm(p: &ReconnectStormParams, cx: &mut Injecting) {
+    let nodes = cx.targets.nodes.clone();
+    cx.modify(
+        nodes,
+        crate::sim::CapacityLost {
+            remaining: (1.0 - p.percent / 100.0).clamp(0.0, 1.0),
+        },
+    );
+}
+
+/// The `reconnect-storm` kind.
+pub(super) static RECONNECT_STORM: Kind<ReconnectStormParams> = Kind {
+    name: "reconnect-storm",
+    family: Family::Traffic,
+    description: "Instances of a connection gateway die: every connection they held drops \
+                  and its client reconnects after its backoff, all at once without jitter.",
+    default_target: "kind:websocket_gateway",
+    schedule: reconnect_storm,
 };

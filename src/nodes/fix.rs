@@ -30,6 +30,11 @@ pub enum Fix {
     ReadYourWrites,
     /// Consumer groups rebalance incrementally: only the partitions that move stop.
     CooperativeRebalance,
+    /// DNS records' TTL, seconds (at most this: a shorter TTL is kept).
+    DnsTtl(f64),
+    /// Reconnecting clients wait a random time of up to this many milliseconds (full
+    /// jitter; a longer backoff is kept).
+    ReconnectJitter(f64),
     /// When a shared rate limiter store fails, its callers let requests through (`true`,
     /// fail open) or fail them (`false`, fail closed).
     LimiterFailsOpen(bool),

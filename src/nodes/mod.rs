@@ -50,4 +50,8 @@ registry::node_kinds! {
     ApiGateway(api_gateway::ApiGatewayParams),
     /// A rate limiter store (Redis-backed): a shared counter callers ask first.
     RateLimiterStore(rate_limiter_store::RateLimiterStoreParams),
+    /// DNS with resolvers caching answers for a TTL, and health-checked failover.
+    Dns(dns::DnsParams),
+    /// A WebSocket gateway: long-lived connections on instances, reconnect storms.
+    WebSocketGateway(websocket_gateway::WebSocketGatewayParams),
 }

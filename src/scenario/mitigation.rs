@@ -41,6 +41,8 @@ pub enum Change {
     Autoscale(f64, f64),
     /// Consumer groups rebalance incrementally (KIP-429): only moved partitions stop.
     CooperativeRebalance,
+    /// DNS records' TTL cut to at most this many seconds.
+    DnsTtl(f64),
     /// API gateways let requests through when their rate limiter store fails.
     LimiterFailOpen,
     /// API gateways fail requests when their rate limiter store fails.
@@ -81,6 +83,8 @@ impl Change {
             Change::RateLimit(rps) => Fix::RateLimit(rps),
             Change::ReadYourWrites => Fix::ReadYourWrites,
             Change::CooperativeRebalance => Fix::CooperativeRebalance,
+            Change::DnsTtl(seconds) => Fix::DnsTtl(seconds),
+            Change::ReconnectJitter(ms) => Fix::ReconnectJitter(ms),
             Change::ScaleServices(factor) => Fix::Scale(factor),
             Change::Autoscale(target_utilization, boot_ms) => Fix::Autoscale {
                 target_utilization,
@@ -88,10 +92,7 @@ impl Change {
             },
             Change::LimiterFailOpen => Fix::LimiterFailsOpen(true),
             Change::LimiterFailClosed => Fix::LimiterFailsOpen(false),
-            Change::RetryBackoff(_)
-            | Change::CircuitBreakers
-            | Change::RetryBudget(_)
-            | Change::ReconnectJitter(_) => {
+            Change::RetryBackoff(_) | Change::CircuitBreakers | Change::RetryBudget(_) => {
                 return None;
             }
         })

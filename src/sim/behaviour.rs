@@ -25,6 +25,9 @@ pub struct Cx<'a> {
     pub metrics: &'a mut NodeMetrics,
     /// The chaos active on the node.
     pub mods: &'a NodeMods,
+    /// What the node's health checks believe of each of its router's targets (empty without
+    /// a router).
+    pub healthy: &'a [bool],
     /// The call being decided on (parked calls are named by it).
     pub call: Entity,
     /// Effects to carry out after the decision.

@@ -251,3 +251,153 @@ fn a_member_leaving_stalls_its_partitions_and_an_eager_rebalance_stops_all() {
         );
     }
 }
+
+/// Users -> a failover DNS record (primary "east", secondary "west") with `ttl_s`, checks every
+/// 10 s, unhealthy after 3 failures; east dies at 35 s.
+fn failover(ttl_s: f64) -> blastradius::run::HeadlessRun {
+    let bp = blueprint(&format!(
+        r#"Blueprint(
+            name: "failover",
+            nodes: [
+                (id: "users", kind: Client(rps: 2000.0, read_ratio: 1.0)),
+                (id: "dns", kind: Dns(ttl_s: {ttl_s}, resolvers: 5000, lookup: Constant(20.0),
+                    health_check: (interval_ms: 10000, unhealthy_after: 3, healthy_after: 3))),
+                (id: "east", kind: ExternalApi(latency: Constant(10.0), error_rate: 0.0)),
+                (id: "west", kind: ExternalApi(latency: Constant(10.0), error_rate: 0.0)),
+            ],
+            edges: [
+                (from: "users", to: "dns", latency: Constant(0.0)),
+                (from: "dns", to: "east", latency: Constant(0.0)),
+                (from: "dns", to: "west", latency: Constant(0.0)),
+            ],
+        )"#
+    ));
+    crate::support::run_chaos(
+        &bp,
+        4,
+        150.0,
+        1000.0,
+        &[crate::support::chaos("node-failure@35s:east")],
+    )
+}
+
+#[test]
+fn a_dns_failover_moves_traffic_only_as_the_resolvers_ttls_expire() {
+    // East dies at 35 s; the checks at 40, 50 and 60 s fail, so from 60 s the record answers
+    // west. A resolver keeps its cached answer until it expires and re-resolves at its next
+    // request after that: each of the 5,000 resolvers sees 2,000/5,000 = 0.4 requests a
+    // second, so it holds an answer for the TTL plus, on average, 2.5 s. The share of
+    // requests still sent to the dead east x s after the flip is (TTL - x) / (TTL + 2.5):
+    // with a 60 s TTL, 96% at the flip, 48% at 90 s and over 60-120 s on average, none after
+    // 120 s; with a 10 s TTL, 40% over 60-70 s and none after 70 s.
+    let errors = |run: &blastradius::run::HeadlessRun| -> Vec<f64> {
+        run.history().windows.iter().map(|w| w.error_rate).collect()
+    };
+    let long = errors(&failover(60.0));
+    let short = errors(&failover(10.0));
+    let mean =
+        |e: &[f64], from: usize, to: usize| e[from..to].iter().sum::<f64>() / (to - from) as f64;
+    eprintln!(
+        "TTL 60 s, errors by second from 30 s: {:.2?}",
+        &long[30..125]
+    );
+    eprintln!(
+        "TTL 10 s, errors by second from 30 s: {:.2?}",
+        &short[30..75]
+    );
+    // Window i covers (i, i+1] s.
+    assert!(mean(&long, 0, 34) < 0.001, "healthy before");
+    assert!(
+        mean(&long, 36, 60) > 0.99,
+        "undetected: every request fails"
+    );
+    crate::support::assert_close("TTL 60: 60-120 s", mean(&long, 60, 120), 0.48, 0.06);
+    crate::support::assert_close("TTL 60: 90-91 s", long[90], 30.0 / 62.5, 0.12);
+    assert!(mean(&long, 121, 149) < 0.001, "all on west after one TTL");
+    assert!(mean(&short, 36, 60) > 0.99);
+    crate::support::assert_close("TTL 10: 60-70 s", mean(&short, 60, 70), 0.4, 0.1);
+    assert!(
+        mean(&short, 71, 149) < 0.001,
+        "all on west 10 s after the flip"
+    );
+}
+
+/// 30,000 connections on three 8-core gateway instances, 3,000 messages a second; at 10 s
+/// one instance of three dies and its clients reconnect after 5 s, with `jitter`.
+fn storm(jitter: &str) -> blastradius::run::HeadlessRun {
+    let bp = blueprint(&format!(
+        r#"Blueprint(
+            name: "storm",
+            nodes: [
+                (id: "users", kind: Client(rps: 3000.0, read_ratio: 1.0)),
+                (id: "ws", kind: WebSocketGateway(instances: 3, cores: 8, connections: 30000,
+                    message_work: Constant(0.2), handshake_work: Constant(1.0),
+                    reconnect: (backoff_ms: 5000.0, max_backoff_ms: 30000.0, jitter: {jitter}))),
+            ],
+            edges: [(from: "users", to: "ws", latency: Constant(0.0))],
+        )"#
+    ));
+    let mut one_dies = crate::support::chaos("capacity-loss@10s:ws");
+    if let blastradius::chaos::Chaos::CapacityLoss(p) = &mut one_dies.chaos {
+        p.percent = 34.0;
+    }
+    crate::support::run_chaos(&bp, 6, 30.0, 1000.0, &[one_dies])
+}
+
+#[test]
+fn a_dead_gateway_instance_s_clients_reconnect_in_a_storm_smaller_with_jitter() {
+    // The dead instance held 10,000 connections: a third of the messages fail
+    // (connection_reset) until their clients are back: all of that third from 10 to 15 s
+    // without jitter; with full jitter the clients return evenly over the 5 s, so over 10-14 s
+    // 1/3 x (1 - 2/5) = 20% fail. Without jitter all 10,000 reconnect
+    // at 15 s: 10,000 one-millisecond handshakes on the survivors' 16 cores, 0.625 s of
+    // work, queue ahead of everyone's messages. With full jitter they spread over 0-5 s,
+    // about 2,000 a second (2 of the 16 cores): messages barely wait. Either way each
+    // survivor ends with 15,000 connections.
+    for (jitter, peak_bound, failing) in [("None", 10_000.0, 1.0 / 3.0), ("Full", 2_600.0, 0.2)] {
+        let mut run = storm(jitter);
+        let windows = &run.history().windows;
+        let reconnects: Vec<u64> = windows
+            .iter()
+            .map(|w| w.nodes["ws"].counts.get("reconnects").copied().unwrap_or(0))
+            .collect();
+        let p99: Vec<f64> = windows
+            .iter()
+            .map(|w| w.nodes["ws"].latency.p99_ms)
+            .collect();
+        let errors: Vec<f64> = windows.iter().map(|w| w.error_rate).collect();
+        eprintln!("{jitter}: reconnects by second {reconnects:?}");
+        eprintln!("{jitter}: gateway p99 by second {p99:.1?}");
+        eprintln!("{jitter}: errors by second {errors:.2?}");
+        assert_eq!(
+            reconnects.iter().sum::<u64>(),
+            10_000,
+            "every dropped client is back"
+        );
+        let peak = *reconnects.iter().max().unwrap() as f64;
+        let worst_p99 = p99[14..22].iter().copied().fold(0.0, f64::max);
+        let dropped = errors[10..14].iter().sum::<f64>() / 4.0;
+        crate::support::assert_close("messages on dropped connections", dropped, failing, 0.1);
+        if jitter == "None" {
+            assert_eq!(peak, 10_000.0, "all at once without jitter");
+            assert!(
+                worst_p99 > 300.0,
+                "the storm queues messages: p99 {worst_p99} ms"
+            );
+        } else {
+            assert!(peak < peak_bound, "spread by jitter: peak {peak}/s");
+            assert!(worst_p99 < 30.0, "messages barely wait: p99 {worst_p99} ms");
+        }
+        let model = {
+            let world = run.app.world_mut();
+            let mut nodes = world.query::<(&blastradius::sim::Node, &blastradius::sim::Model)>();
+            let (_, m) = nodes.iter(world).find(|(n, _)| n.id == "ws").expect("ws");
+            let gw =
+                m.0.as_any()
+                    .downcast_ref::<blastradius::nodes::websocket_gateway::WebSocketGateway>()
+                    .expect("a gateway");
+            (gw.held(0), gw.held(1), gw.held(2))
+        };
+        assert_eq!(model, (15_000, 15_000, 0), "the survivors carry all of it");
+    }
+}

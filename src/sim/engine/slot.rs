@@ -84,6 +84,7 @@ impl NodeSlot {
             rng,
             metrics: &mut self.metrics,
             mods: &self.mods,
+            healthy: self.router.as_ref().map_or(&[], |r| r.healthy.as_slice()),
             call,
             effects,
         };
