@@ -5,6 +5,7 @@ mod builtin;
 mod document;
 mod error;
 pub mod flow;
+pub mod network;
 mod schema;
 mod spawn;
 

@@ -157,9 +157,10 @@ pub struct EdgeSpec {
     pub from: String,
     /// Callee node id.
     pub to: String,
-    /// One-way network latency.
-    #[serde(default = "default_latency")]
-    pub latency: Dist,
+    /// One-way network latency; none = from where the two nodes run (same zone, another
+    /// zone, another region: see `blueprint/network.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<Dist>,
     /// Sync (wait for the answer) or Async (fire and forget).
     #[serde(default)]
     pub mode: CallMode,
@@ -177,17 +178,13 @@ pub struct EdgeSpec {
     pub pool: Option<PoolSpec>,
 }
 
-fn default_latency() -> Dist {
-    Dist::LogNormal { p50: 0.5, p99: 2.0 }
-}
-
 impl EdgeSpec {
     /// A synchronous edge with the default network and no policies.
     pub fn between(from: &str, to: &str) -> Self {
         EdgeSpec {
             from: from.to_string(),
             to: to.to_string(),
-            latency: default_latency(),
+            latency: None,
             mode: CallMode::default(),
             timeout_ms: None,
             retries: None,
@@ -196,9 +193,11 @@ impl EdgeSpec {
         }
     }
 
-    /// The edge's engine component between two spawned nodes.
-    pub fn component(&self, from: NodeId, to: NodeId) -> crate::sim::Edge {
-        let mut edge = crate::sim::Edge::new(from, to, self.latency.sampler());
+    /// The edge's engine component between two spawned nodes, with `placed` as its latency
+    /// if it sets none.
+    pub fn component(&self, from: NodeId, to: NodeId, placed: Dist) -> crate::sim::Edge {
+        let latency = self.latency.unwrap_or(placed);
+        let mut edge = crate::sim::Edge::new(from, to, latency.sampler());
         edge.mode = self.mode;
         edge.timeout_ns = self.timeout_ms.map(ms_to_ns);
         edge.retry = self.retries.map_or(RetryPolicy::NONE, |r| RetryPolicy {
@@ -227,9 +226,9 @@ impl EdgeSpec {
     }
 
     fn validate(&self) -> Result<(), String> {
-        self.latency
-            .validate()
-            .map_err(|e| format!("latency: {e}"))?;
+        if let Some(latency) = &self.latency {
+            latency.validate().map_err(|e| format!("latency: {e}"))?;
+        }
         if self.timeout_ms.is_some_and(|t| !positive(t)) {
             return Err("timeout_ms must be > 0".into());
         }

@@ -154,8 +154,16 @@ pub fn spawn_blueprint(world: &mut World, blueprint: &Blueprint) -> Result<Spawn
     let mut by_pair = BTreeMap::new();
     for spec in &blueprint.edges {
         let edge_id = EdgeId(topology.edges.len() as u32);
+        let node = |id: &str| blueprint.nodes.iter().find(|n| n.id == id);
+        let placed = match (node(&spec.from), node(&spec.to)) {
+            (Some(a), Some(b)) => super::network::latency_between(a, b),
+            _ => super::network::same_zone(),
+        };
         let entity = world
-            .spawn((spec.component(ids[&spec.from], ids[&spec.to]), edge_id))
+            .spawn((
+                spec.component(ids[&spec.from], ids[&spec.to], placed),
+                edge_id,
+            ))
             .id();
         by_pair.insert((spec.from.clone(), spec.to.clone()), edge_id);
         topology.edges.push(entity);

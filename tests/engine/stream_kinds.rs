@@ -401,3 +401,35 @@ fn a_dead_gateway_instance_s_clients_reconnect_in_a_storm_smaller_with_jitter() 
         assert_eq!(model, (15_000, 15_000, 0), "the survivors carry all of it");
     }
 }
+
+#[test]
+fn an_edge_without_latency_takes_it_from_where_its_nodes_run() {
+    // A client in us-east-1a calls a constant 10 ms API over an edge that sets no latency:
+    // the network adds two one-way trips. In its zone, ~0.5 ms each way; in another zone of
+    // the region, ~1 ms; in us-west-2 (72 ms round trip), 36 ms; an edge with its own latency
+    // keeps it.
+    let p50 = |zone: &str, region: &str, latency: &str| {
+        let bp = blueprint(&format!(
+            r#"Blueprint(
+                name: "placed",
+                nodes: [
+                    (id: "users", kind: Client(rps: 200.0, read_ratio: 1.0), zone: "us-east-1a", region: "us-east-1"),
+                    (id: "api", kind: ExternalApi(latency: Constant(10.0), error_rate: 0.0), zone: "{zone}", region: "{region}"),
+                ],
+                edges: [(from: "users", to: "api"{latency})],
+            )"#
+        ));
+        crate::support::summary(&bp, 2, 10.0).latency.p50_ms
+    };
+    let same = p50("us-east-1a", "us-east-1", "");
+    let zone = p50("us-east-1b", "us-east-1", "");
+    let far = p50("us-west-2a", "us-west-2", "");
+    let own = p50("us-west-2a", "us-west-2", ", latency: Constant(5.0)");
+    eprintln!(
+        "same zone {same:.2} ms, other zone {zone:.2} ms, other region {far:.2} ms, own {own:.2} ms"
+    );
+    crate::support::assert_close("same zone", same, 11.0, 0.05);
+    crate::support::assert_close("other zone", zone, 12.0, 0.05);
+    crate::support::assert_close("us-east-1 to us-west-2", far, 82.0, 0.02);
+    crate::support::assert_close("the edge's own latency", own, 20.0, 0.01);
+}
