@@ -49,8 +49,12 @@ pub enum Command {
     Scenarios,
     /// Checks blueprint files and prints every error with its place.
     Validate(ValidateArgs),
-    /// Lists the built-in blueprints.
-    List,
+    /// Lists the built-in blueprints (or, with --kinds, the node kinds).
+    List {
+        /// Lists the node kinds a blueprint may use instead, one line each.
+        #[arg(long)]
+        kinds: bool,
+    },
     /// Prints a shell completion script, e.g. `blastradius completions bash > blastradius.bash`.
     Completions {
         /// The shell to complete in.

@@ -20,6 +20,21 @@ pub(super) fn list() -> Result<(), String> {
     Ok(())
 }
 
+/// Prints every node kind: the name a blueprint writes, the name reports use, and what it is.
+pub(super) fn kinds() -> Result<(), String> {
+    let palette = crate::nodes::NodeKind::palette();
+    println!(
+        "Node kinds ({}), as a blueprint writes them:",
+        palette.len()
+    );
+    for kind in &palette {
+        let written = format!("{kind:?}");
+        let variant = written.split('(').next().unwrap_or(&written);
+        println!("  {variant:<20} {:<20} {}", kind.name(), kind.about());
+    }
+    Ok(())
+}
+
 fn first_sentence(text: &str) -> &str {
     text.split_once(". ").map_or(text, |(s, _)| s)
 }

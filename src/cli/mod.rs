@@ -22,7 +22,8 @@ pub fn execute(command: &Command) -> i32 {
         Command::Run(args) => run_command::run(args),
         Command::Cost(args) => cost::cost(args),
         Command::Validate(args) => validate::validate(&args.files),
-        Command::List => catalog::list(),
+        Command::List { kinds: false } => catalog::list(),
+        Command::List { kinds: true } => catalog::kinds(),
         Command::Scenarios => catalog::scenarios(),
         Command::Completions { shell } => {
             clap_complete::generate(
