@@ -69,6 +69,7 @@ chaos_kinds! {
     CrashLoop(infrastructure::CrashLoopParams) = infrastructure::CRASH_LOOP;
     ClockSkew(infrastructure::ClockSkewParams) = infrastructure::CLOCK_SKEW;
     CapacityLoss(infrastructure::CapacityParams) = infrastructure::CAPACITY_LOSS;
+    LeaderLoss(infrastructure::LeaderLossParams) = infrastructure::LEADER_LOSS;
     CacheStampede(data::StampedeParams) = data::CACHE_STAMPEDE;
     CacheFlush(data::FlushParams) = data::CACHE_FLUSH;
     HotKey(data::HotKeyParams) = data::HOT_KEY;

@@ -1,5 +1,5 @@
 //! Infrastructure chaos: crashes, zone and region outages, CPU, memory and disk pressure,
-//! crash loops, clock skew, lost capacity.
+//! crash loops, clock skew, lost capacity, a consensus leader lost.
 
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -309,4 +309,24 @@ pub(super) static CAPACITY_LOSS: Kind<CapacityParams> = Kind {
     description: "Instances are lost and autoscaling cannot replace them.",
     default_target: "first:service",
     schedule: capacity_loss,
+};
+
+/// Leader loss.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LeaderLossParams {}
+
+pub(super) fn leader_loss(_: &LeaderLossParams, cx: &mut Injecting) {
+    let nodes = cx.targets.nodes.clone();
+    cx.shock(nodes, cx.start_ns, Shock::LeaderLoss);
+}
+
+/// The `leader-loss` kind.
+pub(super) static LEADER_LOSS: Kind<LeaderLossParams> = Kind {
+    name: "leader-loss",
+    family: Family::Infrastructure,
+    description: "A consensus group's leader dies: writes and linearizable reads fail until \
+                  a follower's election timeout runs out and it wins a vote.",
+    default_target: "kind:consensus_store",
+    schedule: leader_loss,
 };

@@ -232,7 +232,7 @@ impl HitOrMiss {
 
     /// Whether `shock` hits anything: only keyspace caches have entries to lose.
     pub fn takes_shock(&self, shock: Shock) -> bool {
-        self.keyspace.is_some() && shock != Shock::Rebalance
+        self.keyspace.is_some() && !matches!(shock, Shock::Rebalance | Shock::LeaderLoss)
     }
 
     /// Chaos hits the contents now: entries expire together or early, or all go.
@@ -244,7 +244,7 @@ impl HitOrMiss {
             Shock::ExpireTogether => ks.expire_together(now_ns, rng),
             Shock::ExpireWithin { within_ns } => ks.expire_within(now_ns, within_ns),
             Shock::Flush => ks.flush(),
-            Shock::Rebalance => {}
+            Shock::Rebalance | Shock::LeaderLoss => {}
         }
     }
 

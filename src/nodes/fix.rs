@@ -32,6 +32,8 @@ pub enum Fix {
     CooperativeRebalance,
     /// DNS records' TTL, seconds (at most this: a shorter TTL is kept).
     DnsTtl(f64),
+    /// Consensus stores answer reads from any member (serializable, possibly stale).
+    SerializableReads,
     /// Reconnecting clients wait a random time of up to this many milliseconds (full
     /// jitter; a longer backoff is kept).
     ReconnectJitter(f64),

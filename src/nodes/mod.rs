@@ -54,4 +54,6 @@ registry::node_kinds! {
     Dns(dns::DnsParams),
     /// A WebSocket gateway: long-lived connections on instances, reconnect storms.
     WebSocketGateway(websocket_gateway::WebSocketGatewayParams),
+    /// A consensus store (etcd-like): quorum commits and leader elections.
+    ConsensusStore(consensus_store::ConsensusStoreParams),
 }

@@ -43,6 +43,8 @@ pub enum Change {
     CooperativeRebalance,
     /// DNS records' TTL cut to at most this many seconds.
     DnsTtl(f64),
+    /// Consensus stores answer reads from any member (serializable, possibly stale).
+    SerializableReads,
     /// API gateways let requests through when their rate limiter store fails.
     LimiterFailOpen,
     /// API gateways fail requests when their rate limiter store fails.
@@ -84,6 +86,7 @@ impl Change {
             Change::ReadYourWrites => Fix::ReadYourWrites,
             Change::CooperativeRebalance => Fix::CooperativeRebalance,
             Change::DnsTtl(seconds) => Fix::DnsTtl(seconds),
+            Change::SerializableReads => Fix::SerializableReads,
             Change::ReconnectJitter(ms) => Fix::ReconnectJitter(ms),
             Change::ScaleServices(factor) => Fix::Scale(factor),
             Change::Autoscale(target_utilization, boot_ms) => Fix::Autoscale {

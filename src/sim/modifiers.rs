@@ -192,6 +192,8 @@ pub enum Shock {
     Flush,
     /// A consumer group rebalances (a rolling restart of its members).
     Rebalance,
+    /// A consensus group's leader is lost: the group elects another.
+    LeaderLoss,
 }
 
 /// The node is down: calls to it fail with `NodeDown`, work in progress is lost, health

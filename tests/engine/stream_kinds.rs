@@ -433,3 +433,92 @@ fn an_edge_without_latency_takes_it_from_where_its_nodes_run() {
     crate::support::assert_close("us-east-1 to us-west-2", far, 82.0, 0.02);
     crate::support::assert_close("the edge's own latency", own, 20.0, 0.01);
 }
+
+/// Writes at `rps` to a consensus store of `members` whose followers acknowledge after an
+/// exponential time of mean 2 ms (no own work), with `chaos`.
+fn consensus(
+    members: u32,
+    rps: f64,
+    chaos: &[blastradius::chaos::Injection],
+) -> blastradius::run::HeadlessRun {
+    let bp = blueprint(&format!(
+        r#"Blueprint(
+            name: "raft",
+            nodes: [
+                (id: "clients", kind: Client(rps: {rps}, read_ratio: 0.0)),
+                (id: "etcd", kind: ConsensusStore(members: {members}, work: Constant(0.0),
+                    ack: Exponential(2.0), election_timeout_ms: 1000.0)),
+            ],
+            edges: [(from: "clients", to: "etcd", latency: Constant(0.0))],
+        )"#
+    ));
+    crate::support::run_chaos(&bp, 8, 30.0, 1000.0, chaos)
+}
+
+#[test]
+fn a_consensus_commit_waits_for_a_quorum_and_loses_it_with_its_members() {
+    // A commit waits for the (quorum - 1)-th fastest follower. Three members: the faster of
+    // two exponential acks, mean 2/2 = 1 ms. Five: the second fastest of four,
+    // 2 x (1/4 + 1/3) = 1.17 ms. Five with two lost: both of the two followers left,
+    // 2 x (1/2 + 1) = 3 ms. Five with three lost: no quorum, every write fails.
+    let mean = |members: u32, lost: f64| {
+        let mut chaos = crate::support::chaos("capacity-loss@0:etcd");
+        if let blastradius::chaos::Chaos::CapacityLoss(p) = &mut chaos.chaos {
+            p.percent = lost;
+        }
+        let run = consensus(members, 500.0, &[chaos]);
+        // The chaos is on from the start (so there is no steady state): the windows after
+        // the first few seconds, weighted by their calls.
+        let windows = &run.history().windows[3..29];
+        let calls: f64 = windows
+            .iter()
+            .map(|w| w.nodes["etcd"].arrivals as f64)
+            .sum();
+        let mean = windows
+            .iter()
+            .map(|w| w.nodes["etcd"].latency.mean_ms * w.nodes["etcd"].arrivals as f64)
+            .sum::<f64>()
+            / calls;
+        let errors = windows.iter().map(|w| w.error_rate).sum::<f64>() / windows.len() as f64;
+        (mean, errors)
+    };
+    let three = mean(3, 0.0);
+    let five = mean(5, 0.0);
+    let five_less_two = mean(5, 40.0);
+    let five_less_three = mean(5, 60.0);
+    eprintln!("3: {three:?}, 5: {five:?}, 5 - 2: {five_less_two:?}, 5 - 3: {five_less_three:?}");
+    crate::support::assert_close("3 members", three.0, 1.0, 0.04);
+    crate::support::assert_close("5 members", five.0, 2.0 * (0.25 + 1.0 / 3.0), 0.04);
+    crate::support::assert_close("5 members, 2 lost", five_less_two.0, 3.0, 0.04);
+    assert!(three.1 == 0.0 && five_less_two.1 == 0.0);
+    assert!(
+        five_less_three.1 > 0.999,
+        "no quorum: {}",
+        five_less_three.1
+    );
+}
+
+#[test]
+fn a_lost_leader_stops_writes_for_an_election() {
+    // The leader dies at 10 s: no write commits until a follower's election timeout, drawn
+    // between 1 and 2 s, runs out and it wins a vote: 1,000 writes a second fail for 1-2 s.
+    for seed_offset in 0..3 {
+        let mut chaos = crate::support::chaos("leader-loss@10s:etcd");
+        chaos.at_s += f64::from(seed_offset);
+        let run = consensus(3, 1000.0, &[chaos]);
+        let failed: u64 = run
+            .history()
+            .windows
+            .iter()
+            .map(|w| w.errors.get("node_down").copied().unwrap_or(0))
+            .sum();
+        eprintln!(
+            "leader lost at {} s: {failed} writes failed",
+            10 + seed_offset
+        );
+        assert!(
+            (1_000..=2_050).contains(&failed),
+            "1 to 2 s of writes fail, got {failed}"
+        );
+    }
+}
