@@ -39,4 +39,6 @@ registry::node_kinds! {
     ExternalApi(external_api::ExternalApiParams),
     /// Object storage (S3-like), rate-limited per prefix.
     ObjectStorage(object_storage::ObjectStorageParams),
+    /// A serverless function (Lambda-like): cold starts, a concurrency limit, a call plan.
+    ServerlessFunction(serverless_function::ServerlessFunctionParams),
 }

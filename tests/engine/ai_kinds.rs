@@ -1,0 +1,158 @@
+//! The serverless, AI and agent kinds against hand calculations: a serverless function's
+//! cold starts and throttling, an LLM endpoint's latency, token limits and batch throughput,
+//! an embedding service's batching window, and an MCP tool server's tools.
+
+use blastradius::run::HeadlessRun;
+
+use crate::support::{assert_close, blueprint, run};
+
+/// Sums the kind's own count `name` at node `id` over every window of the run.
+fn count(sim: &HeadlessRun, id: &str, name: &str) -> u64 {
+    sim.history()
+        .windows
+        .iter()
+        .filter_map(|w| w.nodes.get(id))
+        .filter_map(|n| n.counts.get(name))
+        .sum()
+}
+
+/// Calls that arrived at node `id` over the run.
+fn arrivals(sim: &HeadlessRun, id: &str) -> u64 {
+    sim.history()
+        .windows
+        .iter()
+        .filter_map(|w| w.nodes.get(id))
+        .map(|n| n.arrivals)
+        .sum()
+}
+
+/// Errors node `id` answered with `cause` over the run.
+fn errors(sim: &HeadlessRun, id: &str, cause: &str) -> u64 {
+    sim.history()
+        .windows
+        .iter()
+        .filter_map(|w| w.nodes.get(id))
+        .filter_map(|n| n.errors.get(cause))
+        .sum()
+}
+
+/// A Poisson source at `rps` calling a serverless function with parameters `function`.
+fn to_function(rps: f64, function: &str) -> String {
+    format!(
+        r#"Blueprint(
+            name: "function",
+            nodes: [
+                (id: "src", kind: Client(rps: {rps}, arrival: Poisson, read_ratio: 1.0)),
+                (id: "fn", kind: ServerlessFunction({function})),
+            ],
+            edges: [(from: "src", to: "fn", latency: Constant(0.0))],
+        )"#
+    )
+}
+
+/// Erlang's loss formula B(c, a): the share of arrivals that find all `c` servers busy at
+/// offered load `a` (M/G/c/c, whatever the service time's distribution).
+fn erlang_b(c: u32, a: f64) -> f64 {
+    (1..=c).fold(1.0, |b, k| a * b / (f64::from(k) + a * b))
+}
+
+#[test]
+fn a_serverless_function_starts_cold_after_an_idle_gap_longer_than_its_keep_warm() {
+    // One environment is enough at 1 RPS with 1 ms of work (and a 1 ms cold start, so that
+    // an arrival during a cold start, which would need a second environment, is rare). An
+    // invocation starts cold when the gap since the previous one ended exceeds the
+    // keep-warm time T: for Poisson arrivals, P(gap > T) = e^(-lambda T) (the 1-2 ms the
+    // previous invocation ran are negligible).
+    for (keep_warm_s, expected) in [(1.0, (-1.0f64).exp()), (3.0, (-3.0f64).exp())] {
+        let function =
+            format!("keep_warm_s: {keep_warm_s}, work: Constant(1.0), cold_start: Constant(1.0)");
+        let sim = run(&blueprint(&to_function(1.0, &function)), 11, 20_000.0);
+        let share = count(&sim, "fn", "cold_starts") as f64 / arrivals(&sim, "fn") as f64;
+        assert_close(
+            &format!("cold-start share at 1 RPS, keep warm {keep_warm_s} s"),
+            share,
+            expected,
+            0.06,
+        );
+    }
+    // At 200 RPS with 50 ms of work about 10 environments are busy; the few needed for the
+    // peaks start cold once and then stay warm (25 min): after the warm-up, no more cold
+    // starts. The share over 60 s is the peak concurrency over 12,000 invocations.
+    let function = "work: Constant(50.0), cold_start: Constant(200.0)";
+    let sim = run(&blueprint(&to_function(200.0, function)), 11, 60.0);
+    let cold = count(&sim, "fn", "cold_starts");
+    let calls = arrivals(&sim, "fn");
+    let late: u64 = sim
+        .history()
+        .windows
+        .iter()
+        .filter(|w| w.t_s > 20.0)
+        .filter_map(|w| w.nodes.get("fn"))
+        .filter_map(|n| n.counts.get("cold_starts"))
+        .sum();
+    eprintln!(
+        "steady 200 RPS: {cold} cold starts in {calls} invocations ({:.3}%), {late} after 20 s",
+        cold as f64 / calls as f64 * 100.0
+    );
+    // While the first environments start, each invocation holds one 250 ms: about
+    // 200 x 0.25 = 50 start cold, plus the peaks; then none.
+    assert!(
+        (30..=120).contains(&cold),
+        "the environments for the warm-up's peak start cold once: {cold}"
+    );
+    assert!(late <= 3, "cold starts after the warm-up: {late}");
+}
+
+#[test]
+fn a_serverless_function_throttles_past_its_concurrency_limit_as_erlang_b_says() {
+    // Limit 10, 100 ms of work, 100 RPS: offered concurrency a = 100 x 0.1 = 10. An
+    // invocation that finds all 10 busy is throttled, not queued: an M/G/c/c loss system,
+    // so the throttled share is Erlang B(10, 10) = 0.2146.
+    let function = "concurrency_limit: 10, work: Constant(100.0), cold_start: Constant(0.0)";
+    let sim = run(&blueprint(&to_function(100.0, function)), 5, 400.0);
+    let throttled = errors(&sim, "fn", "throttled") as f64;
+    let share = throttled / arrivals(&sim, "fn") as f64;
+    assert_close(
+        "throttled share, limit 10 at a = 10",
+        share,
+        erlang_b(10, 10.0),
+        0.04,
+    );
+    // Twice the limit: B(20, 10) = 0.0019 (a rare event: a longer run).
+    let function = "concurrency_limit: 20, work: Constant(100.0), cold_start: Constant(0.0)";
+    let sim = run(&blueprint(&to_function(100.0, function)), 5, 3000.0);
+    let share = errors(&sim, "fn", "throttled") as f64 / arrivals(&sim, "fn") as f64;
+    eprintln!(
+        "throttled share, limit 20 at a = 10: simulated {share:.5}, Erlang B {:.5}",
+        erlang_b(20, 10.0)
+    );
+    assert!(
+        (share - erlang_b(20, 10.0)).abs() < 0.0004,
+        "limit 20: {share} vs {}",
+        erlang_b(20, 10.0)
+    );
+}
+
+#[test]
+fn a_serverless_function_is_killed_at_its_timeout_and_bursts_are_capped() {
+    // 5 s of work with a 3 s timeout: every invocation is killed at 3 s and answers timeout.
+    let function = "work: Constant(5000.0), cold_start: Constant(0.0), timeout_ms: 3000";
+    let s = run(&blueprint(&to_function(5.0, function)), 3, 30.0).summary();
+    assert_eq!(s.error_rate, 1.0, "{:?}", s.errors);
+    assert!(s.errors.contains_key("timeout"), "{:?}", s.errors);
+    assert!(
+        (s.latency.p50_ms - 3000.0).abs() < 1.0 && (s.latency.p99_ms - 3000.0).abs() < 1.0,
+        "killed at 3 s: p50 {} p99 {}",
+        s.latency.p50_ms,
+        s.latency.p99_ms
+    );
+    // Scale-out of 10 environments per 10 s (1 a second) with each invocation holding its
+    // environment 1 s at 50 RPS: concurrency would need about 50, but only 10 start at once
+    // and 1 more each second after, so in the first 20 s at most 10 + 20 = 30 exist.
+    let function = "scale_out_per_10s: 10, work: Constant(1000.0), cold_start: Constant(0.0)";
+    let sim = run(&blueprint(&to_function(50.0, function)), 3, 20.0);
+    let cold = count(&sim, "fn", "cold_starts");
+    eprintln!("burst-limited: {cold} cold starts in 20 s (bucket of 10, 1 a second)");
+    assert!((25..=30).contains(&cold), "cold starts {cold}");
+    assert!(errors(&sim, "fn", "throttled") > 300);
+}
