@@ -85,6 +85,7 @@ chaos_kinds! {
     UpstreamErrors(dependency::UpstreamParams) = dependency::UPSTREAM_ERRORS;
     SlowDependency(dependency::SlowParams) = dependency::SLOW_DEPENDENCY;
     LlmOutage(dependency::LlmParams) = dependency::LLM_OUTAGE;
+    LlmRateLimit(dependency::RateLimitParams) = dependency::LLM_RATE_LIMIT;
 }
 
 impl Chaos {

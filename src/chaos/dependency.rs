@@ -1,18 +1,21 @@
 //! Dependency chaos: a third party that errors, throttles, slows down, or (for agents) an LLM
-//! that does both.
+//! that does both, or whose provider cuts the account's rate limits.
 
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::injecting::Injecting;
 use super::kind::{Family, Kind};
-use crate::sim::{ErrorCause, ErrorsInjected, LatencyAdded, RegisterModifier, Slowdown, ms_to_ns};
+use crate::sim::{
+    CapacityLost, ErrorCause, ErrorsInjected, LatencyAdded, RegisterModifier, Slowdown, ms_to_ns,
+};
 
 /// Dependency chaos: the modifiers its kinds put on third parties and the edges into them.
 pub(super) fn plugin(app: &mut App) {
     app.register_modifier::<ErrorsInjected>()
         .register_modifier::<LatencyAdded>()
-        .register_modifier::<Slowdown>();
+        .register_modifier::<Slowdown>()
+        .register_modifier::<CapacityLost>();
 }
 
 /// Upstream errors or throttling.
@@ -129,6 +132,41 @@ pub(super) static LLM_OUTAGE: Kind<LlmParams> = Kind {
     name: "llm-outage",
     family: Family::Dependency,
     description: "An LLM or tool API is slow and partly failing (agent blueprints).",
-    default_target: "kind:external_api",
+    default_target: "kind:llm_endpoint",
     schedule: llm_outage,
+};
+
+/// An LLM provider cutting the account's rate limits.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitParams {
+    /// Share of its tokens and requests per minute the account keeps, percent.
+    pub remaining_percent: f64,
+}
+
+impl Default for RateLimitParams {
+    fn default() -> Self {
+        RateLimitParams {
+            remaining_percent: 25.0,
+        }
+    }
+}
+
+pub(super) fn llm_rate_limit(p: &RateLimitParams, cx: &mut Injecting) {
+    let nodes = cx.targets.nodes.clone();
+    cx.modify(
+        nodes,
+        CapacityLost {
+            remaining: (p.remaining_percent / 100.0).clamp(0.0, 1.0),
+        },
+    );
+}
+
+/// The `llm-rate-limit` kind.
+pub(super) static LLM_RATE_LIMIT: Kind<RateLimitParams> = Kind {
+    name: "llm-rate-limit",
+    family: Family::Dependency,
+    description: "The LLM provider cuts the account's tokens and requests per minute; the excess gets 429.",
+    default_target: "kind:llm_endpoint",
+    schedule: llm_rate_limit,
 };

@@ -28,4 +28,6 @@ pub enum Fix {
     WriteThrough,
     /// Reads of keys not yet replicated go to the primary.
     ReadYourWrites,
+    /// LLM prompts read this share of their tokens from the provider's prompt cache.
+    PromptCaching(f64),
 }

@@ -41,4 +41,6 @@ registry::node_kinds! {
     ObjectStorage(object_storage::ObjectStorageParams),
     /// A serverless function (Lambda-like): cold starts, a concurrency limit, a call plan.
     ServerlessFunction(serverless_function::ServerlessFunctionParams),
+    /// An LLM inference endpoint: TTFT, batched decoding, token and request limits.
+    LlmEndpoint(llm_endpoint::LlmEndpointParams),
 }

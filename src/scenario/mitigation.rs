@@ -39,6 +39,10 @@ pub enum Change {
     ScaleServices(f64),
     /// Every service autoscales (target utilization, boot time in milliseconds).
     Autoscale(f64, f64),
+    /// LLM endpoints read this share of each prompt from the provider's prompt cache (a
+    /// stable prefix first: system prompt, tool definitions), which their token limit does
+    /// not count.
+    PromptCaching(f64),
 }
 
 /// A mitigation: a name, what it does, and its changes.
@@ -79,6 +83,7 @@ impl Change {
                 target_utilization,
                 boot_ms,
             },
+            Change::PromptCaching(share) => Fix::PromptCaching(share),
             Change::RetryBackoff(_)
             | Change::CircuitBreakers
             | Change::RetryBudget(_)

@@ -156,3 +156,154 @@ fn a_serverless_function_is_killed_at_its_timeout_and_bursts_are_capped() {
     assert!((25..=30).contains(&cold), "cold starts {cold}");
     assert!(errors(&sim, "fn", "throttled") > 300);
 }
+
+/// A Poisson source at `rps` calling an LLM endpoint with parameters `llm`.
+fn to_llm(rps: f64, llm: &str) -> String {
+    format!(
+        r#"Blueprint(
+            name: "llm",
+            nodes: [
+                (id: "src", kind: Client(rps: {rps}, arrival: Poisson, read_ratio: 1.0)),
+                (id: "llm", kind: LlmEndpoint({llm})),
+            ],
+            edges: [(from: "src", to: "llm", latency: Constant(0.0))],
+        )"#
+    )
+}
+
+#[test]
+fn an_llm_answer_takes_ttft_plus_its_tokens_over_the_decode_speed() {
+    // TTFT = 300 ms + 1,000 prompt tokens at 10,000 tokens/s = 400 ms; then 500 tokens at
+    // 50 tokens/s = 10 s, or 50 tokens = 1 s. With 50 instances for ~5 requests in flight,
+    // each decodes alone (batch 1): every answer takes exactly 10.4 s, or 1.4 s.
+    for (output, expected_ms) in [(500.0, 10_400.0), (50.0, 1_400.0)] {
+        let llm = format!(
+            "instances: 50, ttft: Constant(300.0), prefill_tokens_per_s: 10000, \
+             input_tokens: Constant(1000.0), output_tokens: Constant({output}), \
+             tokens_per_s: 50, batch_slowdown: 0.1, error_rate: 0.0"
+        );
+        let s = run(&blueprint(&to_llm(0.5, &llm)), 3, 300.0).summary();
+        assert_eq!(s.error_rate, 0.0, "{:?}", s.errors);
+        assert_close(
+            &format!("p50 of a {output}-token answer, ms"),
+            s.latency.p50_ms,
+            expected_ms,
+            0.005,
+        );
+        assert_close(
+            &format!("p99 of a {output}-token answer, ms"),
+            s.latency.p99_ms,
+            expected_ms,
+            0.005,
+        );
+    }
+}
+
+#[test]
+fn an_llm_instance_decodes_more_tokens_a_second_in_a_bigger_batch_by_the_formula() {
+    // One instance kept full (10 requests a second offered, far above what it finishes;
+    // the rest wait or are turned away), answers of 100 tokens, 50 tokens/s alone,
+    // batch_slowdown 0.1: it makes b x 50 / (1 + 0.1 (b - 1)) tokens a second,
+    // 50 at b = 1, 153.8 at b = 4, 320 at b = 16.
+    for b in [1u32, 4, 16] {
+        let llm = format!(
+            "instances: 1, max_batch: {b}, queue_capacity: 20, ttft: Constant(0.0), \
+             input_tokens: Constant(1.0), output_tokens: Constant(100.0), \
+             tokens_per_s: 50, batch_slowdown: 0.1, error_rate: 0.0"
+        );
+        let sim = run(&blueprint(&to_llm(10.0, &llm)), 3, 200.0);
+        let tokens: u64 = sim
+            .history()
+            .windows
+            .iter()
+            .filter(|w| w.t_s > 20.0 && w.t_s <= 200.0)
+            .filter_map(|w| w.nodes.get("llm"))
+            .filter_map(|n| n.counts.get("output_tokens"))
+            .sum();
+        let per_s = tokens as f64 / 180.0;
+        let bf = f64::from(b);
+        assert_close(
+            &format!("tokens/s of one instance at batch {b}"),
+            per_s,
+            bf * 50.0 / (1.0 + 0.1 * (bf - 1.0)),
+            0.02,
+        );
+    }
+}
+
+#[test]
+fn an_llm_endpoint_admits_its_tokens_per_minute_and_refuses_what_exceeds_its_context() {
+    // 60,000 tokens a minute, requests of 500 + 500 tokens offered at 5 a second (300,000
+    // tokens a minute): after the first minute's full bucket is spent, it admits 60,000 a
+    // minute (one request a second) and throttles the other 80%.
+    let llm = "ttft: Constant(100.0), input_tokens: Constant(500.0), \
+               output_tokens: Constant(500.0), tokens_per_s: 100, tokens_per_minute: 60000, \
+               error_rate: 0.0";
+    let sim = run(&blueprint(&to_llm(5.0, llm)), 9, 600.0);
+    let steady: Vec<_> = sim
+        .history()
+        .windows
+        .iter()
+        .filter(|w| w.t_s > 120.0 && w.t_s <= 600.0)
+        .filter_map(|w| w.nodes.get("llm"))
+        .collect();
+    let minutes = steady.len() as f64 / 60.0;
+    let admitted: u64 = steady.iter().filter_map(|n| n.counts.get("tokens")).sum();
+    assert_close(
+        "admitted tokens a minute at a 60,000 TPM limit",
+        admitted as f64 / minutes,
+        60_000.0,
+        0.02,
+    );
+    let throttled: u64 = steady
+        .iter()
+        .filter_map(|n| n.errors.get("throttled"))
+        .sum();
+    let arrived: u64 = steady.iter().map(|n| n.arrivals).sum();
+    assert_close(
+        "throttled share at 5x the limit",
+        throttled as f64 / arrived as f64,
+        0.8,
+        0.03,
+    );
+    // With half of each prompt read from the prompt cache, a request counts 250 + 500
+    // tokens: 60,000 / 750 = 80 requests a minute get through instead of 60.
+    let cached = format!("{llm}, cached_input_share: 0.5");
+    let sim = run(&blueprint(&to_llm(5.0, &cached)), 9, 300.0);
+    let ok_per_minute = sim
+        .history()
+        .windows
+        .iter()
+        .filter(|w| w.t_s > 120.0 && w.t_s <= 300.0)
+        .filter_map(|w| w.nodes.get("llm"))
+        .map(|n| n.arrivals - n.errors.values().sum::<u64>())
+        .sum::<u64>() as f64
+        / 3.0;
+    assert_close(
+        "requests a minute admitted with half the prompt cached",
+        ok_per_minute,
+        80.0,
+        0.03,
+    );
+    // Prompts uniform on 0..200,000 tokens plus 1,000 out, in a 128,000-token context: those
+    // over 127,000, (200,000 - 127,000) / 200,000 = 36.5%, are refused.
+    let llm = "input_tokens: Uniform(min: 0.0, max: 200000.0), output_tokens: Constant(1000.0), \
+               context_tokens: 128000, error_rate: 0.0";
+    let sim = run(&blueprint(&to_llm(50.0, llm)), 9, 200.0);
+    let rejected = errors(&sim, "llm", "rejected");
+    assert_close(
+        "share refused for the context window",
+        rejected as f64 / arrivals(&sim, "llm") as f64,
+        0.365,
+        0.03,
+    );
+    let all: u64 = sim
+        .history()
+        .windows
+        .iter()
+        .filter_map(|w| w.nodes.get("llm"))
+        .flat_map(|n| n.errors.values())
+        .sum();
+    assert_eq!(rejected, all, "every refusal is a rejection");
+}
+
