@@ -43,4 +43,6 @@ registry::node_kinds! {
     ServerlessFunction(serverless_function::ServerlessFunctionParams),
     /// An LLM inference endpoint: TTFT, batched decoding, token and request limits.
     LlmEndpoint(llm_endpoint::LlmEndpointParams),
+    /// An embedding (or model) service that batches requests by size or time window.
+    EmbeddingService(embedding_service::EmbeddingServiceParams),
 }

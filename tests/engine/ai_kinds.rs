@@ -307,3 +307,81 @@ fn an_llm_endpoint_admits_its_tokens_per_minute_and_refuses_what_exceeds_its_con
     assert_eq!(rejected, all, "every refusal is a rejection");
 }
 
+/// A Poisson source at `rps` calling an embedding service with parameters `embed`.
+fn to_embedder(rps: f64, embed: &str) -> String {
+    format!(
+        r#"Blueprint(
+            name: "embed",
+            nodes: [
+                (id: "src", kind: Client(rps: {rps}, arrival: Poisson, read_ratio: 1.0)),
+                (id: "embed", kind: EmbeddingService({embed})),
+            ],
+            edges: [(from: "src", to: "embed", latency: Constant(0.0))],
+        )"#
+    )
+}
+
+/// Mean latency at node `id` over the run, ms, and its mean batch size.
+fn batching(sim: &HeadlessRun, id: &str) -> (f64, f64) {
+    let windows: Vec<_> = sim
+        .history()
+        .windows
+        .iter()
+        .filter_map(|w| w.nodes.get(id))
+        .collect();
+    let answered: u64 = windows.iter().map(|n| n.arrivals).sum();
+    let batches: u64 = windows.iter().filter_map(|n| n.counts.get("batches")).sum();
+    let items: u64 = windows
+        .iter()
+        .filter_map(|n| n.counts.get("batched_requests"))
+        .sum();
+    assert_eq!(items, answered, "every request ran in a batch");
+    let mean_ms = windows
+        .iter()
+        .map(|n| n.latency.mean_ms * n.arrivals as f64)
+        .sum::<f64>()
+        / answered as f64;
+    (mean_ms, items as f64 / batches as f64)
+}
+
+#[test]
+fn an_embedding_request_waits_about_the_window_at_a_low_rate() {
+    // 20 requests a second, a 10 ms window, batches of up to 32 that take 5 ms + 1 ms per
+    // request on one of 4 workers (never all busy). A batch is its first request plus the
+    // Poisson(m = 20 x 0.01 = 0.2) that come within the window: E[b] = 1 + m = 1.2. The
+    // first waits the whole window, the others half of it on average, so a request waits
+    // w (1 + m/2) / (1 + m) = 9.167 ms; the batch it is in holds (m + (1 + m)^2) / (1 + m)
+    // = 1.367 requests on average (a request is more likely in a bigger batch), so it runs
+    // 5 + 1.367 = 6.367 ms: 15.53 ms in all.
+    let embed = "instances: 4, max_batch: 32, window_ms: 10, batch_fixed_ms: 5, per_item_ms: 1";
+    let sim = run(&blueprint(&to_embedder(20.0, embed)), 4, 2_000.0);
+    let (mean_ms, batch) = batching(&sim, "embed");
+    assert_close("mean batch at 20/s, 10 ms window", batch, 1.2, 0.02);
+    let m: f64 = 0.2;
+    let expected = 10.0 * (1.0 + m / 2.0) / (1.0 + m) + 5.0 + (m + (1.0 + m).powi(2)) / (1.0 + m);
+    assert_close(
+        "mean latency at 20/s, 10 ms window, ms",
+        mean_ms,
+        expected,
+        0.02,
+    );
+}
+
+#[test]
+fn an_embedding_batch_fills_before_its_window_at_a_high_rate() {
+    // 2,000 requests a second into batches of 16 with a 50 ms window: 16 arrive in about
+    // 8 ms, so every batch fills and closes at once. The k-th request of a batch waits for
+    // the 16 - k after it: (16 - 1) / (2 x 2,000) s = 3.75 ms on average. The batch then
+    // runs 2 + 0.5 x 16 = 10 ms (4 workers, 125 batches a second need 1.25): 13.75 ms.
+    let embed = "instances: 4, max_batch: 16, window_ms: 50, batch_fixed_ms: 2, per_item_ms: 0.5";
+    let sim = run(&blueprint(&to_embedder(2_000.0, embed)), 4, 60.0);
+    let (mean_ms, batch) = batching(&sim, "embed");
+    eprintln!("mean batch at 2,000/s: {batch:.3}");
+    assert!(batch > 15.9, "batches fill: {batch}");
+    assert_close(
+        "mean latency at 2,000/s, batches of 16, ms",
+        mean_ms,
+        3.75 + 10.0,
+        0.02,
+    );
+}
