@@ -86,6 +86,7 @@ chaos_kinds! {
     SlowDependency(dependency::SlowParams) = dependency::SLOW_DEPENDENCY;
     LlmOutage(dependency::LlmParams) = dependency::LLM_OUTAGE;
     LlmRateLimit(dependency::RateLimitParams) = dependency::LLM_RATE_LIMIT;
+    ToolTimeout(dependency::ToolHangParams) = dependency::TOOL_TIMEOUT;
 }
 
 impl Chaos {

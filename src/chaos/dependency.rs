@@ -1,5 +1,6 @@
 //! Dependency chaos: a third party that errors, throttles, slows down, or (for agents) an LLM
-//! that does both, or whose provider cuts the account's rate limits.
+//! that does both, an LLM provider that cuts the account's rate limits, or tools that hang
+//! into their timeouts.
 
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -169,4 +170,37 @@ pub(super) static LLM_RATE_LIMIT: Kind<RateLimitParams> = Kind {
     description: "The LLM provider cuts the account's tokens and requests per minute; the excess gets 429.",
     default_target: "kind:llm_endpoint",
     schedule: llm_rate_limit,
+};
+
+/// Tools hanging.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ToolHangParams {
+    /// How many times longer each tool call runs (the API it wraps hangs).
+    pub slowdown: f64,
+}
+
+impl Default for ToolHangParams {
+    fn default() -> Self {
+        ToolHangParams { slowdown: 10.0 }
+    }
+}
+
+pub(super) fn tool_timeout(p: &ToolHangParams, cx: &mut Injecting) {
+    let nodes = cx.targets.nodes.clone();
+    cx.modify(
+        nodes,
+        Slowdown {
+            factor: p.slowdown.max(0.0),
+        },
+    );
+}
+
+/// The `tool-timeout` kind.
+pub(super) static TOOL_TIMEOUT: Kind<ToolHangParams> = Kind {
+    name: "tool-timeout",
+    family: Family::Dependency,
+    description: "An MCP server's tools run many times longer (the API they wrap hangs) and hit their timeouts, holding its workers.",
+    default_target: "kind:mcp_tool_server",
+    schedule: tool_timeout,
 };

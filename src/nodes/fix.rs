@@ -30,4 +30,6 @@ pub enum Fix {
     ReadYourWrites,
     /// LLM prompts read this share of their tokens from the provider's prompt cache.
     PromptCaching(f64),
+    /// Every tool times out after at most this many milliseconds.
+    ToolTimeout(f64),
 }

@@ -45,4 +45,6 @@ registry::node_kinds! {
     LlmEndpoint(llm_endpoint::LlmEndpointParams),
     /// An embedding (or model) service that batches requests by size or time window.
     EmbeddingService(embedding_service::EmbeddingServiceParams),
+    /// An MCP tool server: an agent's tools, with timeouts and poisoned results.
+    McpToolServer(mcp_tool_server::McpToolServerParams),
 }

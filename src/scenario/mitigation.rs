@@ -43,6 +43,9 @@ pub enum Change {
     /// stable prefix first: system prompt, tool definitions), which their token limit does
     /// not count.
     PromptCaching(f64),
+    /// Every MCP tool times out after at most this many milliseconds (failing fast frees
+    /// its worker and its caller sooner).
+    ToolTimeouts(f64),
 }
 
 /// A mitigation: a name, what it does, and its changes.
@@ -84,6 +87,7 @@ impl Change {
                 boot_ms,
             },
             Change::PromptCaching(share) => Fix::PromptCaching(share),
+            Change::ToolTimeouts(ms) => Fix::ToolTimeout(ms),
             Change::RetryBackoff(_)
             | Change::CircuitBreakers
             | Change::RetryBudget(_)

@@ -385,3 +385,84 @@ fn an_embedding_batch_fills_before_its_window_at_a_high_rate() {
         0.02,
     );
 }
+
+/// A Poisson source at `rps` calling an MCP tool server with parameters `server`.
+fn to_tools(rps: f64, server: &str) -> String {
+    format!(
+        r#"Blueprint(
+            name: "tools",
+            nodes: [
+                (id: "src", kind: Client(rps: {rps}, arrival: Poisson, read_ratio: 1.0)),
+                (id: "tools", kind: McpToolServer({server})),
+            ],
+            edges: [(from: "src", to: "tools", latency: Constant(0.0))],
+        )"#
+    )
+}
+
+#[test]
+fn an_mcp_server_mixes_its_tools_by_share_and_counts_poisoned_results_apart() {
+    // Three tools: 50% take 100 ms and fail 2%, 30% take 400 ms and fail 10%, 20% take
+    // 1,000 ms and fail 0%; 5% of the third's answers are poisoned. Errors are
+    // 0.5 x 0.02 + 0.3 x 0.10 = 4.0% of calls; the mean time is 0.5 x 100 + 0.3 x 400 +
+    // 0.2 x 1,000 = 370 ms; poisoned answers are 0.2 x 0.05 = 1% of calls, all successes.
+    let server = r#"concurrency: 1000, tools: [
+            (name: "quick", share: 0.5, latency: Constant(100.0), failure_rate: 0.02, poisoned_rate: 0.0),
+            (name: "medium", share: 0.3, latency: Constant(400.0), failure_rate: 0.10, poisoned_rate: 0.0),
+            (name: "slow", share: 0.2, latency: Constant(1000.0), failure_rate: 0.0, poisoned_rate: 0.05),
+        ]"#;
+    let sim = run(&blueprint(&to_tools(200.0, server)), 8, 300.0);
+    let calls = arrivals(&sim, "tools") as f64;
+    let failed = errors(&sim, "tools", "upstream_error") as f64;
+    let all_errors: u64 = sim
+        .history()
+        .windows
+        .iter()
+        .filter_map(|w| w.nodes.get("tools"))
+        .flat_map(|n| n.errors.values())
+        .sum();
+    assert_eq!(all_errors as f64, failed, "poisoned answers are not errors");
+    assert_close("tool error share", failed / calls, 0.04, 0.04);
+    let poisoned = count(&sim, "tools", "poisoned") as f64;
+    assert_close("poisoned share", poisoned / calls, 0.01, 0.06);
+    let mean_ms = sim
+        .history()
+        .windows
+        .iter()
+        .filter_map(|w| w.nodes.get("tools"))
+        .map(|n| n.latency.mean_ms * n.arrivals as f64)
+        .sum::<f64>()
+        / calls;
+    assert_close("mean tool time, ms", mean_ms, 370.0, 0.01);
+}
+
+#[test]
+fn an_mcp_tool_past_its_timeout_answers_timeout_at_the_timeout() {
+    // One tool, uniform on 0..2,000 ms, with a 1,500 ms timeout: the quarter that would run
+    // longer answer `timeout` at exactly 1,500 ms, so no call takes longer, and the mean is
+    // 0.75 x 750 + 0.25 x 1,500 = 937.5 ms.
+    let server = r#"concurrency: 1000, tools: [
+            (name: "flaky", latency: Uniform(min: 0.0, max: 2000.0), failure_rate: 0.0, timeout_ms: 1500),
+        ]"#;
+    let mut sim = run(&blueprint(&to_tools(100.0, server)), 8, 300.0);
+    let calls = arrivals(&sim, "tools") as f64;
+    let timeouts = errors(&sim, "tools", "timeout") as f64;
+    assert_close("timed-out share", timeouts / calls, 0.25, 0.03);
+    assert_eq!(count(&sim, "tools", "tool_timeouts") as f64, timeouts);
+    let s = sim.summary();
+    eprintln!(
+        "tool with a 1,500 ms timeout: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, mean {:.1} ms",
+        s.latency.p50_ms, s.latency.p99_ms, s.latency.max_ms, s.latency.mean_ms
+    );
+    assert!(
+        s.latency.max_ms <= 1_501.0,
+        "clipped at the timeout: max {} ms",
+        s.latency.max_ms
+    );
+    assert!(
+        (s.latency.p99_ms - 1_500.0).abs() < 2.0,
+        "p99 is the timeout: {}",
+        s.latency.p99_ms
+    );
+    assert_close("mean with the timeout, ms", s.latency.mean_ms, 937.5, 0.01);
+}
