@@ -466,3 +466,31 @@ fn an_mcp_tool_past_its_timeout_answers_timeout_at_the_timeout() {
     );
     assert_close("mean with the timeout, ms", s.latency.mean_ms, 937.5, 0.01);
 }
+
+#[test]
+fn the_rag_chatbot_is_healthy_at_its_nominal_rate() {
+    // 50 questions a second: the LLM's 0.1% of errors are retried, answers take 4-5 s on
+    // average and about 11 s at p99 (under the 15 s a chat answer may take), and about 10
+    // million of the account's 20 million tokens a minute are used.
+    let bp = blueprint(blastradius::blueprint::builtin("rag-chatbot").expect("built in"));
+    assert_eq!(bp.total_rps(), 50.0);
+    let mut sim = run(&bp, 1, 60.0);
+    let s = sim.summary();
+    eprintln!(
+        "rag-chatbot at 50 RPS: errors {:.3}%, p50 {:.0} ms, p99 {:.0} ms, {:.1}/s",
+        s.error_rate * 100.0,
+        s.latency.p50_ms,
+        s.latency.p99_ms,
+        s.throughput
+    );
+    assert!(s.error_rate < 0.005, "errors {}", s.error_rate);
+    assert!(s.latency.p99_ms < 15_000.0, "p99 {} ms", s.latency.p99_ms);
+    assert!(
+        (s.throughput - 50.0).abs() < 3.0,
+        "throughput {}",
+        s.throughput
+    );
+    let tokens = count(&sim, "llm", "tokens") as f64;
+    eprintln!("rag-chatbot: {tokens:.0} LLM tokens a minute of 20,000,000");
+    assert!(tokens < 15_000_000.0);
+}
