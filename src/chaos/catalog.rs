@@ -89,6 +89,8 @@ chaos_kinds! {
     SlowDependency(dependency::SlowParams) = dependency::SLOW_DEPENDENCY;
     LlmOutage(dependency::LlmParams) = dependency::LLM_OUTAGE;
     LimiterDown(dependency::LimiterDownParams) = dependency::LIMITER_DOWN;
+    LlmRateLimit(dependency::RateLimitParams) = dependency::LLM_RATE_LIMIT;
+    ToolTimeout(dependency::ToolHangParams) = dependency::TOOL_TIMEOUT;
 }
 
 impl Chaos {

@@ -1,18 +1,22 @@
 //! Dependency chaos: a third party that errors, throttles, slows down, or (for agents) an LLM
-//! that does both, or the shared rate limiter store going down.
+//! that does both, an LLM provider that cuts the account's rate limits, tools that hang
+//! into their timeouts, or the shared rate limiter store going down.
 
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::injecting::Injecting;
 use super::kind::{Family, Kind};
-use crate::sim::{ErrorCause, ErrorsInjected, LatencyAdded, RegisterModifier, Slowdown, ms_to_ns};
+use crate::sim::{
+    CapacityLost, ErrorCause, ErrorsInjected, LatencyAdded, RegisterModifier, Slowdown, ms_to_ns,
+};
 
 /// Dependency chaos: the modifiers its kinds put on third parties and the edges into them.
 pub(super) fn plugin(app: &mut App) {
     app.register_modifier::<ErrorsInjected>()
         .register_modifier::<LatencyAdded>()
-        .register_modifier::<Slowdown>();
+        .register_modifier::<Slowdown>()
+        .register_modifier::<CapacityLost>();
 }
 
 /// Upstream errors or throttling.
@@ -129,7 +133,7 @@ pub(super) static LLM_OUTAGE: Kind<LlmParams> = Kind {
     name: "llm-outage",
     family: Family::Dependency,
     description: "An LLM or tool API is slow and partly failing (agent blueprints).",
-    default_target: "kind:external_api",
+    default_target: "kind:llm_endpoint",
     schedule: llm_outage,
 };
 
@@ -151,4 +155,72 @@ pub(super) static LIMITER_DOWN: Kind<LimiterDownParams> = Kind {
                   open (unchecked) or closed (refused), as each is set.",
     default_target: "kind:rate_limiter",
     schedule: limiter_down,
+};
+
+/// An LLM provider cutting the account's rate limits.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitParams {
+    /// Share of its tokens and requests per minute the account keeps, percent.
+    pub remaining_percent: f64,
+}
+
+impl Default for RateLimitParams {
+    fn default() -> Self {
+        RateLimitParams {
+            remaining_percent: 25.0,
+        }
+    }
+}
+
+pub(super) fn llm_rate_limit(p: &RateLimitParams, cx: &mut Injecting) {
+    let nodes = cx.targets.nodes.clone();
+    cx.modify(
+        nodes,
+        CapacityLost {
+            remaining: (p.remaining_percent / 100.0).clamp(0.0, 1.0),
+        },
+    );
+}
+
+/// The `llm-rate-limit` kind.
+pub(super) static LLM_RATE_LIMIT: Kind<RateLimitParams> = Kind {
+    name: "llm-rate-limit",
+    family: Family::Dependency,
+    description: "The LLM provider cuts the account's tokens and requests per minute; the excess gets 429.",
+    default_target: "kind:llm_endpoint",
+    schedule: llm_rate_limit,
+};
+
+/// Tools hanging.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ToolHangParams {
+    /// How many times longer each tool call runs (the API it wraps hangs).
+    pub slowdown: f64,
+}
+
+impl Default for ToolHangParams {
+    fn default() -> Self {
+        ToolHangParams { slowdown: 10.0 }
+    }
+}
+
+pub(super) fn tool_timeout(p: &ToolHangParams, cx: &mut Injecting) {
+    let nodes = cx.targets.nodes.clone();
+    cx.modify(
+        nodes,
+        Slowdown {
+            factor: p.slowdown.max(0.0),
+        },
+    );
+}
+
+/// The `tool-timeout` kind.
+pub(super) static TOOL_TIMEOUT: Kind<ToolHangParams> = Kind {
+    name: "tool-timeout",
+    family: Family::Dependency,
+    description: "An MCP server's tools run many times longer (the API they wrap hangs) and hit their timeouts, holding its workers.",
+    default_target: "kind:mcp_tool_server",
+    schedule: tool_timeout,
 };

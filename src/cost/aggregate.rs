@@ -122,11 +122,12 @@ pub(super) fn price(
         .iter()
         .filter_map(|n| {
             let (service, size, size_steps) = described.get(&n.id)?.clone();
+            // A fold from +0: a float sum of nothing is -0, shown as "-0.00" (unpriced nodes).
             let usd_per_month = lines
                 .iter()
                 .filter(|l| l.node == n.id)
                 .map(|l| l.usd_per_month)
-                .sum();
+                .fold(0.0, |a, b| a + b);
             Some(NodeCost {
                 id: n.id.clone(),
                 service,

@@ -119,21 +119,33 @@ pub struct TokenBucket {
 impl TokenBucket {
     /// A full bucket for `rps` requests per second.
     pub fn per_second(rps: f64) -> Self {
+        TokenBucket::new(rps, rps)
+    }
+
+    /// A full bucket holding at most `burst` tokens, refilled at `rate_per_s` a second.
+    pub fn new(rate_per_s: f64, burst: f64) -> Self {
         TokenBucket {
-            rate_per_ns: rps / NS_PER_S as f64,
-            burst: rps,
-            tokens: rps,
+            rate_per_ns: rate_per_s / NS_PER_S as f64,
+            burst,
+            tokens: burst,
             at_ns: 0,
         }
     }
 
     /// Takes a token if there is one.
     pub fn take(&mut self, now_ns: Nanos) -> bool {
+        self.take_share(now_ns, 1.0, 1.0)
+    }
+
+    /// Takes `n` tokens if there are that many, with the bucket cut to `share` of its rate
+    /// and depth (a provider lowering a limit); takes none otherwise.
+    pub fn take_share(&mut self, now_ns: Nanos, n: f64, share: f64) -> bool {
+        let burst = self.burst * share;
         self.tokens =
-            (self.tokens + (now_ns - self.at_ns) as f64 * self.rate_per_ns).min(self.burst);
+            (self.tokens + (now_ns - self.at_ns) as f64 * self.rate_per_ns * share).min(burst);
         self.at_ns = now_ns;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
+        if self.tokens >= n {
+            self.tokens -= n;
             true
         } else {
             false

@@ -40,4 +40,8 @@ pub enum Fix {
     /// When a shared rate limiter store fails, its callers let requests through (`true`,
     /// fail open) or fail them (`false`, fail closed).
     LimiterFailsOpen(bool),
+    /// LLM prompts read this share of their tokens from the provider's prompt cache.
+    PromptCaching(f64),
+    /// Every tool times out after at most this many milliseconds.
+    ToolTimeout(f64),
 }

@@ -56,4 +56,12 @@ registry::node_kinds! {
     WebSocketGateway(websocket_gateway::WebSocketGatewayParams),
     /// A consensus store (etcd-like): quorum commits and leader elections.
     ConsensusStore(consensus_store::ConsensusStoreParams),
+    /// A serverless function (Lambda-like): cold starts, a concurrency limit, a call plan.
+    ServerlessFunction(serverless_function::ServerlessFunctionParams),
+    /// An LLM inference endpoint: TTFT, batched decoding, token and request limits.
+    LlmEndpoint(llm_endpoint::LlmEndpointParams),
+    /// An embedding (or model) service that batches requests by size or time window.
+    EmbeddingService(embedding_service::EmbeddingServiceParams),
+    /// An MCP tool server: an agent's tools, with timeouts and poisoned results.
+    McpToolServer(mcp_tool_server::McpToolServerParams),
 }

@@ -49,6 +49,13 @@ pub enum Change {
     LimiterFailOpen,
     /// API gateways fail requests when their rate limiter store fails.
     LimiterFailClosed,
+    /// LLM endpoints read this share of each prompt from the provider's prompt cache (a
+    /// stable prefix first: system prompt, tool definitions), which their token limit does
+    /// not count.
+    PromptCaching(f64),
+    /// Every MCP tool times out after at most this many milliseconds (failing fast frees
+    /// its worker and its caller sooner).
+    ToolTimeouts(f64),
 }
 
 /// A mitigation: a name, what it does, and its changes.
@@ -95,6 +102,8 @@ impl Change {
             },
             Change::LimiterFailOpen => Fix::LimiterFailsOpen(true),
             Change::LimiterFailClosed => Fix::LimiterFailsOpen(false),
+            Change::PromptCaching(share) => Fix::PromptCaching(share),
+            Change::ToolTimeouts(ms) => Fix::ToolTimeout(ms),
             Change::RetryBackoff(_) | Change::CircuitBreakers | Change::RetryBudget(_) => {
                 return None;
             }

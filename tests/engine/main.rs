@@ -1,5 +1,6 @@
 //! The engine's integration tests: one binary, one module per topic.
 
+mod ai_kinds;
 mod blueprints;
 mod caches;
 mod chaos;
