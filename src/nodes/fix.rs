@@ -28,4 +28,6 @@ pub enum Fix {
     WriteThrough,
     /// Reads of keys not yet replicated go to the primary.
     ReadYourWrites,
+    /// Write sharding: spread each key over this many suffixed partition keys.
+    KeySuffixes(u32),
 }

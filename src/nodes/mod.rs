@@ -39,4 +39,6 @@ registry::node_kinds! {
     ExternalApi(external_api::ExternalApiParams),
     /// Object storage (S3-like), rate-limited per prefix.
     ObjectStorage(object_storage::ObjectStorageParams),
+    /// A key-value store (DynamoDB-like): partitions with capacity units.
+    KeyValueStore(key_value_store::KeyValueStoreParams),
 }

@@ -39,6 +39,9 @@ pub enum Change {
     ScaleServices(f64),
     /// Every service autoscales (target utilization, boot time in milliseconds).
     Autoscale(f64, f64),
+    /// Key-value stores spread each key over this many suffixed partition keys (write
+    /// sharding with a calculated suffix).
+    WriteSharding(u32),
 }
 
 /// A mitigation: a name, what it does, and its changes.
@@ -79,6 +82,7 @@ impl Change {
                 target_utilization,
                 boot_ms,
             },
+            Change::WriteSharding(suffixes) => Fix::KeySuffixes(suffixes),
             Change::RetryBackoff(_)
             | Change::CircuitBreakers
             | Change::RetryBudget(_)

@@ -6,6 +6,7 @@ mod chaos;
 mod clock;
 mod conservation;
 mod cost;
+mod data_kinds;
 mod determinism;
 mod editing;
 mod jackson;

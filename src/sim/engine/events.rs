@@ -59,7 +59,7 @@ impl Engine<'_> {
             Event::WindowClosed => self.close_window(),
             Event::Crashed { node } => self.crashed(node),
             Event::Alarm { node, token } => self.decide(node, Entity::PLACEHOLDER, |model, cx| {
-                model.0.alarm(cx, token)
+                model.0.alarm(cx, token);
             }),
         }
     }

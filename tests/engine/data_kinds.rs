@@ -1,0 +1,243 @@
+//! The data kinds (key-value store, search index, vector database) against hand
+//! calculations: a hot partition's throttling from the Zipf weights, stale reads from the
+//! replication delay, the fan-out order statistic of a search, HNSW's cost in ef and log N.
+
+use blastradius::blueprint::Spawned;
+use blastradius::nodes::key_value_store::KeyValueStore;
+use blastradius::sim::Model;
+
+use crate::support::{assert_close, blueprint, run, run_chaos};
+
+/// A client sending `rps` requests (`read_ratio` reads) over `keys` keys with Zipf exponent
+/// `zipf_s` straight to a key-value store with parameters `kv`.
+fn to_kv(rps: f64, read_ratio: f64, keys: u32, zipf_s: f64, kv: &str) -> String {
+    format!(
+        r#"Blueprint(
+            name: "kv",
+            nodes: [
+                (id: "src", kind: Client(rps: {rps}, read_ratio: {read_ratio}, keyspace: (keys: {keys}, zipf_s: {zipf_s}))),
+                (id: "kv", kind: KeyValueStore({kv})),
+            ],
+            edges: [(from: "src", to: "kv", latency: Constant(0.0))],
+        )"#
+    )
+}
+
+/// The key-value store's throttles so far, per partition.
+fn throttled_by_partition(sim: &blastradius::run::HeadlessRun) -> Vec<u64> {
+    let world = sim.app.world();
+    let kv = world.resource::<Spawned>().nodes["kv"];
+    world
+        .get::<Model>(kv)
+        .expect("a model")
+        .0
+        .as_any()
+        .downcast_ref::<KeyValueStore>()
+        .expect("a key-value store")
+        .throttled_by_partition()
+        .to_vec()
+}
+
+/// Share of the Zipf(s) traffic over ranks 0..keys that lands on each of `partitions`
+/// partitions when key k goes to partition k mod partitions.
+fn zipf_partition_shares(keys: u32, s: f64, partitions: u32) -> Vec<f64> {
+    let weight = |k: u32| 1.0 / f64::from(k + 1).powf(s);
+    let total: f64 = (0..keys).map(weight).sum();
+    (0..partitions)
+        .map(|p| {
+            (p..keys)
+                .step_by(partitions as usize)
+                .map(weight)
+                .sum::<f64>()
+                / total
+        })
+        .collect()
+}
+
+#[test]
+fn a_hot_key_throttles_its_partition_while_the_table_has_room() {
+    // 18,000 strongly consistent reads a second (one read unit each: items under 4 KB) over
+    // 1,000 Zipf(1.0) keys on 8 partitions of 3,000 units. Partition 0 holds keys 0, 8, 16,
+    // ..., the hottest of each block of eight: 22.1% of the traffic by the Zipf weights, so
+    // 3,973 reads a second for 3,000 units. It refuses the other 973 a second, a share
+    // (3,973 - 3,000) / 18,000 = 5.4% of all requests. The next partition takes 15.1%, 2,722
+    // a second, under its cap, and the table's 24,000 units are far from used up.
+    let (rps, keys, s, partitions, cap) = (18_000.0, 1_000, 1.0, 8, 3_000.0);
+    let shares = zipf_partition_shares(keys, s, partitions);
+    let hot = shares[0] * rps;
+    assert!(shares[1] * rps < cap && rps < cap * f64::from(partitions));
+    let expected = (hot - cap) / rps;
+    let kv = format!("partitions: {partitions}, strong_reads: 1.0");
+    // 40 s: the first 4 s (the warm-up) spend the bucket's initial second of units.
+    let mut sim = run(&blueprint(&to_kv(rps, 1.0, keys, s, &kv)), 3, 40.0);
+    let summary = sim.summary();
+    let node = &summary.nodes["kv"];
+    eprintln!(
+        "hot partition: offered {hot:.0}/s of {cap}/s; errors {:?}",
+        node.errors
+    );
+    assert_close("throttled share", node.error_rate, expected, 0.05);
+    assert_eq!(
+        node.errors.keys().collect::<Vec<_>>(),
+        vec!["throttled"],
+        "every error is a throttle"
+    );
+    let by_partition = throttled_by_partition(&sim);
+    eprintln!("throttled per partition: {by_partition:?}");
+    assert!(by_partition[0] > 0, "the hot partition throttles");
+    assert!(
+        by_partition[1..].iter().all(|&n| n == 0),
+        "only the hot partition throttles: {by_partition:?}"
+    );
+
+    // Eventually consistent reads take half a unit each: the hot partition needs 1,987 of
+    // its 3,000 units and nothing is throttled.
+    let kv = format!("partitions: {partitions}, strong_reads: 0.0");
+    let eventual = crate::support::summary(&blueprint(&to_kv(rps, 1.0, keys, s, &kv)), 3, 20.0);
+    eprintln!(
+        "eventual reads: error rate {:.5}",
+        eventual.nodes["kv"].error_rate
+    );
+    assert_eq!(eventual.nodes["kv"].error_rate, 0.0);
+}
+
+#[test]
+fn strong_reads_cost_twice_the_units_of_eventual_ones() {
+    // One partition, 4,000 reads a second: eventual reads need 2,000 units of its 3,000,
+    // strong ones 4,000, so a quarter of them are throttled: (4,000 - 3,000) / 4,000 (after
+    // the warm-up, 4 s of 40, has spent the bucket's initial second of units).
+    let rate = |strong: f64| {
+        let kv = format!("partitions: 1, strong_reads: {strong}");
+        crate::support::summary(&blueprint(&to_kv(4_000.0, 1.0, 100, 0.0, &kv)), 5, 40.0).nodes
+            ["kv"]
+            .error_rate
+    };
+    assert_eq!(rate(0.0), 0.0);
+    assert_close("throttled strong reads", rate(1.0), 0.25, 0.05);
+    // Writes take a unit per KB: 3 KB items make 500 writes a second need 1,500 units of a
+    // partition's 1,000, a third throttled.
+    let kv = "partitions: 1, item_bytes: 3000";
+    let writes = crate::support::summary(&blueprint(&to_kv(500.0, 0.0, 100, 0.0, kv)), 5, 40.0);
+    assert_close(
+        "throttled 3 KB writes",
+        writes.nodes["kv"].error_rate,
+        500.0 / 1_500.0,
+        0.05,
+    );
+}
+
+#[test]
+fn eventual_reads_are_stale_for_one_replication_delay_and_strong_reads_never() {
+    // Ten keys (uniform), one per partition; 1,000 writes and 1,000 reads a second, so each
+    // key is written 100 times a second (Poisson). A write reaches each of the two followers
+    // 5 ms after it commits (constant delay). An eventual read goes to one of three copies;
+    // it is stale when it lands on a follower (2/3) and its key had a write in the last
+    // 5 ms: 1 - e^(-100 x 0.005) = 39.3%. Stale share of reads: 2/3 x 39.3% = 26.2%.
+    let (per_key_writes, delay_s, copies) = (100.0, 0.005, 3.0);
+    let expected = (copies - 1.0) / copies * (1.0 - f64::exp(-per_key_writes * delay_s));
+    let stale_share = |strong: f64| {
+        let kv = format!(
+            "partitions: 10, strong_reads: {strong}, replication: Constant(5.0), write: Constant(2.0)"
+        );
+        let mut sim = run(&blueprint(&to_kv(2_000.0, 0.5, 10, 0.0, &kv)), 9, 30.0);
+        let s = sim.summary();
+        let node = &s.nodes["kv"];
+        // Reads are half the arrivals; the summary's stale reads are per second.
+        node.stale_reads / (node.arrival_rate * 0.5)
+    };
+    assert_close(
+        "stale share of eventual reads",
+        stale_share(0.0),
+        expected,
+        0.05,
+    );
+    let strong = stale_share(1.0);
+    eprintln!("strong reads: stale share {strong}");
+    assert_eq!(strong, 0.0, "strong reads go to the leader");
+}
+
+#[test]
+fn strong_reads_take_the_leaders_longer_time() {
+    // Reads only, at 2,000 a second, well under the units: each takes its kind's time at the
+    // store, eventual p50 4 ms and p99 15 ms, strong p50 6 ms and p99 20 ms (the defaults).
+    let latency = |strong: f64| {
+        let kv = format!("partitions: 4, strong_reads: {strong}");
+        crate::support::summary(&blueprint(&to_kv(2_000.0, 1.0, 1_000, 0.0, &kv)), 6, 20.0).nodes
+            ["kv"]
+            .latency
+    };
+    let (eventual, strong) = (latency(0.0), latency(1.0));
+    assert_close("eventual read p50, ms", eventual.p50_ms, 4.0, 0.03);
+    assert_close("eventual read p99, ms", eventual.p99_ms, 15.0, 0.08);
+    assert_close("strong read p50, ms", strong.p50_ms, 6.0, 0.03);
+    assert_close("strong read p99, ms", strong.p99_ms, 20.0, 0.08);
+}
+
+#[test]
+fn a_hot_partition_throttles_writes_and_write_sharding_spreads_them() {
+    // 2,000 writes a second over 1,000 uniform keys on 4 partitions: 500 a second each, half
+    // of a partition's 1,000 write units. From 5 s to 45 s, 60% of the writes go to one key:
+    // its partition gets 0.6 x 2,000 + 0.4 x 500 = 1,400 a second and throttles 400, 20% of
+    // all writes, while the table (4,000 units) runs at half. With the key spread over 4
+    // suffixes its writes land on all four partitions: 500 each again, nothing throttled.
+    // (Counted from 8 s: the hot partition's bucket, full at 5 s with a second of units,
+    // runs dry 1,000 / 400 = 2.5 s later.)
+    let injection = blastradius::chaos::Injection {
+        chaos: blastradius::chaos::Chaos::HotPartition(
+            ron::from_str("(percent: 60)").expect("parses"),
+        ),
+        target: None,
+        at_s: 5.0,
+        duration_s: Some(40.0),
+    };
+    let during = |kv: &str| {
+        let sim = run_chaos(
+            &blueprint(&to_kv(2_000.0, 0.0, 1_000, 0.0, kv)),
+            4,
+            50.0,
+            1000.0,
+            std::slice::from_ref(&injection),
+        );
+        let windows: Vec<_> = sim
+            .history()
+            .windows
+            .iter()
+            .filter(|w| w.t_s > 8.0 && w.t_s <= 45.0)
+            .collect();
+        let errors: u64 = windows
+            .iter()
+            .map(|w| w.nodes["kv"].errors.get("throttled").copied().unwrap_or(0))
+            .sum();
+        let arrivals: u64 = windows.iter().map(|w| w.nodes["kv"].arrivals).sum();
+        errors as f64 / arrivals as f64
+    };
+    let hot = during("partitions: 4");
+    assert_close("throttled share under the hot partition", hot, 0.2, 0.05);
+    let sharded = during("partitions: 4, key_suffixes: 4");
+    eprintln!("with write sharding: {sharded:.5}");
+    assert!(sharded < 0.001, "write sharding spreads it: {sharded}");
+}
+
+#[test]
+fn the_url_shortener_meets_its_slo_at_its_nominal_traffic() {
+    // The catalog's K1 target: p99 30 ms; and errors under half a percent (every built-in's
+    // bar). The table takes the cache's misses and the creates, a few percent of its units.
+    let bp = blueprint(blastradius::blueprint::builtin("url-shortener").expect("built in"));
+    assert_eq!(bp.total_rps(), 10_000.0);
+    let s = crate::support::summary(&bp, 1, 30.0);
+    let kv = &s.nodes["kv"];
+    eprintln!(
+        "url-shortener: p99 {:.1} ms, errors {:.4}%, hit rate {:.1}%, kv {:.0}/s",
+        s.latency.p99_ms,
+        s.error_rate * 100.0,
+        s.nodes["cache"].hit_rate.unwrap_or(0.0) * 100.0,
+        kv.arrival_rate
+    );
+    assert!(s.latency.p99_ms < 30.0, "p99 {} ms", s.latency.p99_ms);
+    assert!(s.error_rate < 0.005, "error rate {}", s.error_rate);
+    assert!(
+        kv.errors.is_empty(),
+        "the table throttles nothing: {:?}",
+        kv.errors
+    );
+}
