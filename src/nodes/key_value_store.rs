@@ -155,10 +155,7 @@ impl Kind for KeyValueStoreParams {
 
     fn look(&self) -> Look {
         Look {
-            outline: Outline::Polygon {
-                sides: 9,
-                scale: 1.05,
-            },
+            outline: Outline::Stack { layers: 3 },
             accent: [0.90, 0.50, 0.75],
         }
     }

@@ -41,4 +41,6 @@ registry::node_kinds! {
     ObjectStorage(object_storage::ObjectStorageParams),
     /// A key-value store (DynamoDB-like): partitions with capacity units.
     KeyValueStore(key_value_store::KeyValueStoreParams),
+    /// A search index (Elasticsearch-like): shards and replicas.
+    SearchIndex(search_index::SearchIndexParams),
 }

@@ -241,3 +241,162 @@ fn the_url_shortener_meets_its_slo_at_its_nominal_traffic() {
         kv.errors
     );
 }
+
+/// A client sending `rps` queries straight to a search index with parameters `index`.
+fn to_index(rps: f64, read_ratio: f64, index: &str) -> String {
+    format!(
+        r#"Blueprint(
+            name: "search",
+            nodes: [
+                (id: "src", kind: Client(rps: {rps}, read_ratio: {read_ratio}, keyspace: (keys: 100000, zipf_s: 0.0))),
+                (id: "search", kind: SearchIndex({index})),
+            ],
+            edges: [(from: "src", to: "search", latency: Constant(0.0))],
+        )"#
+    )
+}
+
+#[test]
+fn a_query_waits_for_the_slowest_of_its_shards() {
+    // Each shard copy answers in an exponential time with mean 10 ms (on one of its 4
+    // threads), and nothing else takes time. A query's latency is the largest of n such times, one per shard, whose CDF is
+    // F(t)^n with F(t) = 1 - e^(-t/m); its p99 solves F(t)^n = 0.99:
+    // t = -m ln(1 - 0.99^(1/n)): 46.1 ms for 1 shard, 59.9 for 4, 73.7 for 16. Ten copies
+    // of each shard, each query taking the copy free first, at 200 queries a second (2
+    // threads' worth of work over 40) make queueing negligible (a query waits only when all
+    // 40 threads of a shard are busy).
+    let mean_ms = 10.0;
+    let mut p99s = Vec::new();
+    for shards in [1u32, 4, 16] {
+        let index = format!(
+            "shards: {shards}, replicas: 9, shard_query: Exponential({mean_ms}), coordination: Constant(0.0)"
+        );
+        let s = crate::support::summary(&blueprint(&to_index(200.0, 1.0, &index)), 11, 200.0);
+        let theory = -mean_ms * f64::ln(1.0 - 0.99_f64.powf(1.0 / f64::from(shards)));
+        assert_close(
+            &format!("p99 of a query over {shards} shards, ms"),
+            s.nodes["search"].latency.p99_ms,
+            theory,
+            0.04,
+        );
+        p99s.push(s.nodes["search"].latency.p99_ms);
+    }
+    assert!(p99s[0] < p99s[1] && p99s[1] < p99s[2], "{p99s:?}");
+}
+
+#[test]
+fn indexing_load_slows_queries_as_a_shared_server_predicts() {
+    // One shard, one copy with one search thread: a single first-come-first-served server. Queries arrive at 20 a
+    // second and take an exponential 10 ms there; the Pollaczek-Khinchine formula gives the
+    // mean wait W = lambda E[S^2] / (2 (1 - rho)). Alone: rho 0.2, E[S^2] = 2 x 10^2 ms^2,
+    // W = 20/s x 200 ms^2 / (2 x 0.8) = 2.5 ms, a query takes 12.5 ms on average. Add 40
+    // documents indexed a second at a constant 5 ms each: lambda 60/s, rho 0.4,
+    // E[S^2] = (20 x 200 + 40 x 25) / 60 = 83.3 ms^2, W = 60/s x 83.3 ms^2 / 1.2 = 4.17 ms,
+    // and a query takes 14.17 ms: indexing load slows search, by this much.
+    let index = "shards: 1, replicas: 0, threads_per_copy: 1, shard_query: Exponential(10.0), index: Constant(5.0), coordination: Constant(0.0)";
+    let mean_query_ms = |writes_per_s: f64| {
+        // Two sources so the queries' own latency can be read at their client.
+        let bp = format!(
+            r#"Blueprint(
+                name: "search",
+                nodes: [
+                    (id: "queries", kind: Client(rps: 20, read_ratio: 1.0, keyspace: (keys: 100000, zipf_s: 0.0))),
+                    (id: "writes", kind: Client(rps: {writes_per_s}, read_ratio: 0.0, keyspace: (keys: 100000, zipf_s: 0.0))),
+                    (id: "search", kind: SearchIndex({index})),
+                ],
+                edges: [
+                    (from: "queries", to: "search", latency: Constant(0.0)),
+                    (from: "writes", to: "search", latency: Constant(0.0)),
+                ],
+            )"#
+        );
+        crate::support::summary(&blueprint(&bp), 12, 2_000.0).nodes["queries"]
+            .latency
+            .mean_ms
+    };
+    let pk = |lambda_per_ms: f64, rho: f64, es2: f64| lambda_per_ms * es2 / (2.0 * (1.0 - rho));
+    assert_close(
+        "mean query time without indexing, ms",
+        mean_query_ms(0.001),
+        10.0 + pk(0.020, 0.2, 200.0),
+        0.02,
+    );
+    let loaded = 10.0 + pk(0.060, 0.4, (20.0 * 200.0 + 40.0 * 25.0) / 60.0);
+    assert_close(
+        "mean query time with 40 documents indexed a second, ms",
+        mean_query_ms(40.0),
+        loaded,
+        0.02,
+    );
+}
+
+#[test]
+fn a_full_shard_copy_refuses_queries_and_slow_queries_slow_the_shards() {
+    // One copy, one thread, with room for 5 waiting calls, queries of a constant 10 ms at 200 a second:
+    // twice what it serves. It stays full, serves its 100 a second and refuses the rest with
+    // queue_full, half of the queries.
+    let index = "shards: 1, replicas: 0, threads_per_copy: 1, shard_query: Constant(10.0), coordination: Constant(0.0), queue_capacity: 5";
+    let s = crate::support::summary(&blueprint(&to_index(200.0, 1.0, index)), 13, 30.0);
+    let node = &s.nodes["search"];
+    eprintln!("full copy: errors {:?}", node.errors);
+    assert_close("refused share", node.error_rate, 0.5, 0.03);
+    assert_eq!(node.errors.keys().collect::<Vec<_>>(), vec!["queue_full"]);
+
+    // slow-queries (3x) from 1 s: the copy's constant 10 ms becomes 30 ms, and at 20
+    // queries a second it is an M/D/1 queue at rho = 0.6: mean wait
+    // W = rho D / (2 (1 - rho)) = 0.6 x 30 / 0.8 = 22.5 ms, a query 52.5 ms on average. The
+    // slowdown stretches the copy's own service (so its queue), not only the answer.
+    let mean_ms = |shard_query_ms: f64, injections: &[blastradius::chaos::Injection]| {
+        let index = format!(
+            "shards: 1, replicas: 0, threads_per_copy: 1, shard_query: Constant({shard_query_ms}), coordination: Constant(0.0)"
+        );
+        let sim = run_chaos(
+            &blueprint(&to_index(20.0, 1.0, &index)),
+            14,
+            3_000.0,
+            1000.0,
+            injections,
+        );
+        let (sum, n) = sim
+            .history()
+            .windows
+            .iter()
+            .filter(|w| w.t_s > 11.0 && w.t_s <= 3_000.0)
+            .fold((0.0, 0.0), |(s, n), w| {
+                let node = &w.nodes["search"];
+                (
+                    s + node.latency.mean_ms * node.throughput,
+                    n + node.throughput,
+                )
+            });
+        sum / n
+    };
+    let slowed = mean_ms(10.0, &[crate::support::chaos("slow-queries@1s:search")]);
+    assert_close("mean query time under slow-queries, ms", slowed, 52.5, 0.04);
+    // And exactly the queue of a copy that takes 30 ms by itself (same draws).
+    let native = mean_ms(30.0, &[]);
+    assert!(
+        (slowed - native).abs() < 1e-6 * native,
+        "slowed {slowed} ms, natively 30 ms {native} ms"
+    );
+}
+
+#[test]
+fn a_copy_with_two_threads_is_an_m_m_2_queue() {
+    // One copy with 2 search threads, exponential 10 ms queries at 150 a second: offered
+    // a = 1.5 threads' worth, rho = 0.75. Erlang C: P(wait) = (a^2/2! x 2/(2 - a)) /
+    // (1 + a + a^2/2! x 2/(2 - a)) = 4.5 / 7 = 0.643; mean wait P(wait) / (c mu - lambda) =
+    // 0.643 / (200 - 150)/s = 12.86 ms; a query takes 22.86 ms on average.
+    let (a, c, mu_per_s, lambda_per_s) = (1.5_f64, 2.0_f64, 100.0, 150.0);
+    let top = a * a / 2.0 * c / (c - a);
+    let p_wait = top / (1.0 + a + top);
+    let expected_ms = 10.0 + p_wait / (c * mu_per_s - lambda_per_s) * 1000.0;
+    let index = "shards: 1, replicas: 0, threads_per_copy: 2, shard_query: Exponential(10.0), coordination: Constant(0.0)";
+    let s = crate::support::summary(&blueprint(&to_index(lambda_per_s, 1.0, index)), 17, 2_000.0);
+    assert_close(
+        "mean query time, M/M/2, ms",
+        s.nodes["search"].latency.mean_ms,
+        expected_ms,
+        0.03,
+    );
+}
