@@ -43,4 +43,6 @@ registry::node_kinds! {
     KeyValueStore(key_value_store::KeyValueStoreParams),
     /// A search index (Elasticsearch-like): shards and replicas.
     SearchIndex(search_index::SearchIndexParams),
+    /// A vector database (HNSW approximate nearest neighbours).
+    VectorDb(vector_db::VectorDbParams),
 }
