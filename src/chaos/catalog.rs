@@ -73,6 +73,7 @@ chaos_kinds! {
     CacheStampede(data::StampedeParams) = data::CACHE_STAMPEDE;
     CacheFlush(data::FlushParams) = data::CACHE_FLUSH;
     HotKey(data::HotKeyParams) = data::HOT_KEY;
+    HotPartition(data::HotPartitionParams) = data::HOT_PARTITION;
     DatabaseFailover(data::FailoverParams) = data::DATABASE_FAILOVER;
     ReplicationLag(data::LagParams) = data::REPLICATION_LAG;
     PoolExhaustion(data::PoolParams) = data::POOL_EXHAUSTION;

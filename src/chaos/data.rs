@@ -1,5 +1,6 @@
-//! Data-layer chaos: cache stampede and flush, hot keys, database failover, replication lag,
-//! pool exhaustion, slow queries, consumer lag, broker outage, consumer-group rebalances.
+//! Data-layer chaos: cache stampede and flush, hot keys, hot partitions, database failover,
+//! replication lag, pool exhaustion, slow queries, consumer lag, broker outage,
+//! consumer-group rebalances.
 
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -9,8 +10,8 @@ use super::injecting::Injecting;
 use super::kind::{Family, Kind};
 use super::target::edges_between;
 use crate::sim::{
-    CapacityLost, Down, HitRateOverride, NS_PER_S, Nanos, PoolShrunk, RegisterModifier,
-    ReplicationDelayed, Shock, Slowdown, Topology, ms_to_ns,
+    CapacityLost, Down, HitRateOverride, KeyConcentrated, NS_PER_S, Nanos, PoolShrunk,
+    RegisterModifier, ReplicationDelayed, Shock, Slowdown, Topology, ms_to_ns,
 };
 
 /// Data-layer chaos: the modifiers its kinds put on caches, databases, queues and the edges into them (stampedes and flushes of keyspace caches act by a shock).
@@ -20,7 +21,8 @@ pub(super) fn plugin(app: &mut App) {
         .register_modifier::<ReplicationDelayed>()
         .register_modifier::<PoolShrunk>()
         .register_modifier::<Down>()
-        .register_modifier::<Slowdown>();
+        .register_modifier::<Slowdown>()
+        .register_modifier::<KeyConcentrated>();
 }
 
 /// Cache stampede.
@@ -138,6 +140,37 @@ pub(super) static HOT_KEY: Kind<HotKeyParams> = Kind {
     description: "One key takes a large share of the traffic and overloads its cache shard.",
     default_target: "kind:cache",
     schedule: hot_key,
+};
+
+/// Hot partition.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HotPartitionParams {
+    /// Share of the store's requests on the one partition key, percent.
+    pub percent: f64,
+}
+
+impl Default for HotPartitionParams {
+    fn default() -> Self {
+        HotPartitionParams { percent: 50.0 }
+    }
+}
+
+pub(super) fn hot_partition(p: &HotPartitionParams, cx: &mut Injecting) {
+    // A partitioned store sends these calls to the hot key's partition, whose capacity units
+    // are its own: it throttles while the others, and the table, have room.
+    let nodes = cx.targets.nodes.clone();
+    let share = (p.percent / 100.0).clamp(0.0, 1.0);
+    cx.modify(nodes, KeyConcentrated { share });
+}
+
+/// The `hot-partition` kind.
+pub(super) static HOT_PARTITION: Kind<HotPartitionParams> = Kind {
+    name: "hot-partition",
+    family: Family::Data,
+    description: "One partition key takes a share of a key-value store's requests: its partition throttles while the table has room.",
+    default_target: "kind:key_value_store",
+    schedule: hot_partition,
 };
 
 /// Database primary failover.

@@ -44,4 +44,6 @@ pub enum Fix {
     PromptCaching(f64),
     /// Every tool times out after at most this many milliseconds.
     ToolTimeout(f64),
+    /// Write sharding: spread each key over this many suffixed partition keys.
+    KeySuffixes(u32),
 }

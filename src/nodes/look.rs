@@ -21,6 +21,18 @@ pub enum Outline {
     Bar,
     /// A rounded box (compute).
     Box,
+    /// Slabs stacked on each other (a partitioned store: its partitions).
+    Stack {
+        /// Slabs (2 to 6).
+        layers: u8,
+    },
+    /// A magnifying glass (a search index).
+    Lens,
+    /// A star (a vector index: neighbours around a point).
+    Star {
+        /// Points (4 to 12).
+        points: u8,
+    },
 }
 
 /// How a kind is drawn (a component on every node, from its kind).

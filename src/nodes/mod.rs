@@ -64,4 +64,10 @@ registry::node_kinds! {
     EmbeddingService(embedding_service::EmbeddingServiceParams),
     /// An MCP tool server: an agent's tools, with timeouts and poisoned results.
     McpToolServer(mcp_tool_server::McpToolServerParams),
+    /// A key-value store (DynamoDB-like): partitions with capacity units.
+    KeyValueStore(key_value_store::KeyValueStoreParams),
+    /// A search index (Elasticsearch-like): shards and replicas.
+    SearchIndex(search_index::SearchIndexParams),
+    /// A vector database (HNSW approximate nearest neighbours).
+    VectorDb(vector_db::VectorDbParams),
 }

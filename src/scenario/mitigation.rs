@@ -56,6 +56,9 @@ pub enum Change {
     /// Every MCP tool times out after at most this many milliseconds (failing fast frees
     /// its worker and its caller sooner).
     ToolTimeouts(f64),
+    /// Key-value stores spread each key over this many suffixed partition keys (write
+    /// sharding with a calculated suffix).
+    WriteSharding(u32),
 }
 
 /// A mitigation: a name, what it does, and its changes.
@@ -104,6 +107,7 @@ impl Change {
             Change::LimiterFailClosed => Fix::LimiterFailsOpen(false),
             Change::PromptCaching(share) => Fix::PromptCaching(share),
             Change::ToolTimeouts(ms) => Fix::ToolTimeout(ms),
+            Change::WriteSharding(suffixes) => Fix::KeySuffixes(suffixes),
             Change::RetryBackoff(_) | Change::CircuitBreakers | Change::RetryBudget(_) => {
                 return None;
             }

@@ -40,8 +40,8 @@ pub use metrics::{
 };
 pub use modifiers::{
     Active, BandwidthCapped, CapacityLost, ConnectionsReset, DnsFailing, Down, EdgeMods,
-    ErrorsInjected, FoldFn, Folded, HitRateOverride, InjectionId, LatencyAdded, Modifier,
-    ModifierRegistry, NodeMods, PacketLoss, Partitioned, PoolShrunk, RegisterModifier,
+    ErrorsInjected, FoldFn, Folded, HitRateOverride, InjectionId, KeyConcentrated, LatencyAdded,
+    Modifier, ModifierRegistry, NodeMods, PacketLoss, Partitioned, PoolShrunk, RegisterModifier,
     ReplicationDelayed, RetriesOverridden, Shock, Slowdown, TrafficScaled, UnderChaos, inject,
     lift, lift_all,
 };

@@ -298,6 +298,22 @@ impl Modifier for ReplicationDelayed {
     }
 }
 
+/// A share of the calls reaching the node ask for one key, whatever key they came with (a
+/// bulk import under one tenant's partition key, a viral item): a partitioned store feels it
+/// as one hot partition.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KeyConcentrated {
+    /// Share of calls on the one key, 0..1.
+    pub share: f64,
+}
+
+impl Modifier for KeyConcentrated {
+    type Folds = NodeMods;
+    fn fold(active: &[(InjectionId, Self)], into: &mut NodeMods) {
+        into.hot_key_share = values(active).map(|k| k.share).fold(0.0, f64::max);
+    }
+}
+
 /// Added one-way latency on an edge: a constant plus uniform jitter.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LatencyAdded {
@@ -441,6 +457,8 @@ pub struct NodeMods {
     pub traffic: f64,
     /// Sum of added replication delays.
     pub replication_delay_ns: Nanos,
+    /// Share of calls concentrated on one key (the largest; 0 = none).
+    pub hot_key_share: f64,
 }
 
 impl Default for NodeMods {
@@ -453,6 +471,7 @@ impl Default for NodeMods {
             hit_rate: None,
             traffic: 1.0,
             replication_delay_ns: 0,
+            hot_key_share: 0.0,
         }
     }
 }

@@ -87,6 +87,52 @@ fn outline_geometry(outline: Outline) -> ShapeBuilder<Builder> {
             origin: RectangleOrigin::Center,
             radii: Some(BorderRadii::single(8.0)),
         }),
+        Outline::Stack { layers } => {
+            // Slabs from the top down, a small gap between them.
+            let n = layers.clamp(2, 6);
+            let (w, total, gap) = (r * 1.9, r * 1.6, 4.0);
+            let h = (total - gap * f32::from(n - 1)) / f32::from(n);
+            (0..n).fold(ShapeBuilder::new(), |shape, i| {
+                let y = total / 2.0 - h / 2.0 - f32::from(i) * (h + gap);
+                shape.add(&shapes::Rectangle {
+                    extents: Vec2::new(w, h),
+                    origin: RectangleOrigin::CustomCenter(Vec2::new(0.0, y)),
+                    radii: Some(BorderRadii::single(h / 3.0)),
+                })
+            })
+        }
+        Outline::Lens => {
+            // A round glass up and to the left, its handle down to the right.
+            let centre = Vec2::new(-0.15, 0.15) * r;
+            let radius = r * 0.62;
+            let along = Vec2::new(1.0, -1.0).normalize();
+            let across = Vec2::new(-along.y, along.x) * (r * 0.12);
+            let (from, to) = (centre + along * radius, centre + along * (r * 1.25));
+            ShapeBuilder::with(&shapes::Circle {
+                radius,
+                center: centre,
+            })
+            .add(&shapes::Polygon {
+                points: vec![from + across, to + across, to - across, from - across],
+                closed: true,
+            })
+        }
+        Outline::Star { points } => {
+            // Outer and inner corners in turn, the first straight up.
+            let n = usize::from(points.clamp(4, 12));
+            let corners = (0..2 * n)
+                .map(|i| {
+                    let angle =
+                        std::f32::consts::FRAC_PI_2 + std::f32::consts::PI * i as f32 / n as f32;
+                    let reach = if i % 2 == 0 { r * 1.1 } else { r * 0.55 };
+                    Vec2::new(angle.cos(), angle.sin()) * reach
+                })
+                .collect();
+            ShapeBuilder::with(&shapes::Polygon {
+                points: corners,
+                closed: true,
+            })
+        }
     }
 }
 

@@ -7,6 +7,7 @@ mod chaos;
 mod clock;
 mod conservation;
 mod cost;
+mod data_kinds;
 mod determinism;
 mod edge_kinds;
 mod editing;
