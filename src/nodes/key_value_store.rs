@@ -170,6 +170,12 @@ impl Kind for KeyValueStoreParams {
                 return Err(format!("{name} must be at least 1"));
             }
         }
+        if self.partitions > 100_000 || self.replicas > 16 {
+            return Err(format!(
+                "need partitions <= 100000 and replicas <= 16, found {} and {}",
+                self.partitions, self.replicas
+            ));
+        }
         if self.item_bytes == 0 || self.item_bytes > MAX_ITEM_BYTES {
             return Err(format!(
                 "item_bytes must be between 1 and {MAX_ITEM_BYTES} (400 KB), found {}",

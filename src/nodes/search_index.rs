@@ -118,9 +118,9 @@ impl Kind for SearchIndexParams {
                 return Err(format!("{name} must be at least 1"));
             }
         }
-        if self.threads_per_copy > 1_000 {
+        if self.threads_per_copy > 256 {
             return Err(format!(
-                "threads_per_copy must be at most 1000, found {}",
+                "threads_per_copy must be at most 256, found {}",
                 self.threads_per_copy
             ));
         }

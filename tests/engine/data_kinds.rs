@@ -501,3 +501,81 @@ fn queries_queue_for_the_cores() {
         0.02,
     );
 }
+
+#[test]
+fn bad_values_are_refused_with_the_field_and_its_bound() {
+    for (kind, needle) in [
+        (
+            "KeyValueStore(strong_reads: 1.5)",
+            "strong_reads must be between 0 and 1",
+        ),
+        (
+            "KeyValueStore(partitions: 0)",
+            "partitions must be at least 1",
+        ),
+        (
+            "KeyValueStore(item_bytes: 500000)",
+            "item_bytes must be between 1 and 409600",
+        ),
+        (
+            "KeyValueStore(provisioned: (read_units_per_s: 0))",
+            "provisioned.read_units_per_s must be > 0",
+        ),
+        ("SearchIndex(shards: 0)", "shards must be at least 1"),
+        (
+            "SearchIndex(threads_per_copy: 0)",
+            "threads_per_copy must be at least 1",
+        ),
+        (
+            "SearchIndex(refresh_interval_ms: 0)",
+            "refresh_interval_ms must be > 0",
+        ),
+        ("VectorDb(cores: 0)", "need 1 <= cores <= max_connections"),
+        ("VectorDb(ef_search: 0)", "ef_search must be at least 1"),
+        ("VectorDb(p99_over_p50: 0.5)", "p99_over_p50 must be >= 1"),
+    ] {
+        let src = format!(
+            r#"Blueprint(name: "x", nodes: [(id: "src", kind: Client(rps: 1)), (id: "n", kind: {kind})], edges: [(from: "src", to: "n")])"#
+        );
+        let e = blastradius::blueprint::Blueprint::parse("bad.ron", &src).expect_err(kind);
+        assert!(e.message.contains(needle), "{kind}: {e}");
+    }
+}
+
+#[test]
+fn replication_lag_chaos_makes_eventual_reads_stale_for_its_delay() {
+    // 1,000 uniform keys, 100 writes and 900 reads a second, followers that apply a write
+    // the instant it commits (replication Constant(0)): no stale reads. From 10 s to 50 s
+    // replication-lag adds 1 s: a key is written 0.1 times a second, so a read on a follower
+    // (2/3 of them) is stale with probability 1 - e^-0.1: 6.34% of the reads.
+    let kv = "partitions: 4, replication: Constant(0.0), write: Constant(1.0)";
+    let bp = blueprint(&to_kv(1_000.0, 0.9, 1_000, 0.0, kv));
+    let lag = blastradius::chaos::Injection {
+        chaos: blastradius::chaos::Chaos::ReplicationLag(
+            ron::from_str("(delay_ms: 1000)").expect("parses"),
+        ),
+        target: Some(blastradius::chaos::Target::Node("kv".into())),
+        at_s: 10.0,
+        duration_s: Some(40.0),
+    };
+    let sim = run_chaos(&bp, 22, 60.0, 1000.0, &[lag]);
+    let share = |from: f64, to: f64| {
+        let w: Vec<_> = sim
+            .history()
+            .windows
+            .iter()
+            .filter(|w| w.t_s > from && w.t_s <= to)
+            .collect();
+        let stale: u64 = w.iter().map(|w| w.nodes["kv"].stale_reads).sum();
+        let arrivals: u64 = w.iter().map(|w| w.nodes["kv"].arrivals).sum();
+        stale as f64 / (arrivals as f64 * 0.9)
+    };
+    assert_eq!(share(2.0, 10.0), 0.0, "no lag, no stale reads");
+    let expected = 2.0 / 3.0 * (1.0 - f64::exp(-0.1));
+    assert_close(
+        "stale share under a 1 s lag",
+        share(12.0, 50.0),
+        expected,
+        0.05,
+    );
+}
