@@ -171,11 +171,7 @@ pub struct ConsensusStore {
 impl ConsensusStore {
     /// Members alive now (chaos takes some away).
     fn alive(&self, cx: &Cx) -> u32 {
-        if cx.mods.capacity >= 1.0 {
-            self.members
-        } else {
-            (f64::from(self.members) * cx.mods.capacity.max(0.0)).ceil() as u32
-        }
+        cx.mods.working(self.members)
     }
 
     /// The time until a quorum of `alive` members has answered, each follower after a draw

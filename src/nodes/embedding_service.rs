@@ -202,11 +202,7 @@ impl EmbeddingService {
 
     /// A worker with no batch, among those chaos left.
     fn free_worker(&self, cx: &Cx) -> Option<usize> {
-        let usable = if cx.mods.capacity >= 1.0 {
-            self.instances
-        } else {
-            (f64::from(self.instances) * cx.mods.capacity.max(0.0)).ceil() as u32
-        };
+        let usable = cx.mods.working(self.instances);
         let busy = self.running.iter().filter(|b| b.is_some()).count();
         if busy >= usable as usize {
             return None;

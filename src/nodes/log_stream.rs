@@ -266,11 +266,7 @@ impl LogStream {
 
     /// Members alive now (chaos takes some away).
     fn alive_now(&self, cx: &Cx) -> u32 {
-        if cx.mods.capacity >= 1.0 {
-            self.consumers
-        } else {
-            (f64::from(self.consumers) * cx.mods.capacity.max(0.0)).ceil() as u32
-        }
+        cx.mods.working(self.consumers)
     }
 
     /// Notices a change of membership (or a forced restart of a member). A member that died

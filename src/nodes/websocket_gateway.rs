@@ -299,11 +299,7 @@ impl WebSocketGateway {
     /// Notices instances that died (their connections drop, each client setting its own
     /// reconnect alarm) or came back (empty: reconnecting clients may land on them).
     fn check_instances(&mut self, cx: &mut Cx) {
-        let alive = if cx.mods.capacity >= 1.0 {
-            self.instances
-        } else {
-            (f64::from(self.instances) * cx.mods.capacity.max(0.0)).ceil() as u32
-        };
+        let alive = cx.mods.working(self.instances);
         if alive < self.alive {
             let mut dropped = 0;
             for c in 0..self.conn.len() {

@@ -490,6 +490,16 @@ impl NodeMods {
     pub fn read(world: &World, entity: Entity) -> Self {
         fold_all(world, entity)
     }
+
+    /// Of `units` (servers, cores, instances, members), those lost capacity leaves working:
+    /// all without chaos, else the share left, rounded up.
+    pub fn working(&self, units: u32) -> u32 {
+        if self.capacity >= 1.0 {
+            units
+        } else {
+            (f64::from(units) * self.capacity.max(0.0)).ceil() as u32
+        }
+    }
 }
 
 /// What the chaos on an edge adds up to, read once per engine run.

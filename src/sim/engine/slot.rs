@@ -49,21 +49,17 @@ impl NodeSlot {
 
     /// Servers that work now (chaos can take some away).
     pub(super) fn servers(&self) -> u32 {
-        if self.mods.capacity >= 1.0 || self.station.servers == UNBOUNDED {
+        if self.station.servers == UNBOUNDED {
             self.station.servers
         } else {
-            (f64::from(self.station.servers) * self.mods.capacity.max(0.0)).ceil() as u32
+            self.mods.working(self.station.servers)
         }
     }
 
     /// Cores that work now (chaos takes them away with the servers); 0 without a CPU.
     pub(super) fn cores(&self) -> u32 {
         let cores = self.station.cpu.as_ref().map_or(0, |c| c.cores);
-        if self.mods.capacity >= 1.0 {
-            cores
-        } else {
-            (f64::from(cores) * self.mods.capacity.max(0.0)).ceil() as u32
-        }
+        self.mods.working(cores)
     }
 
     /// Whether a working server is free.
